@@ -1,0 +1,430 @@
+"""The machinery behind every check cell: cases, a reference, known mistakes, and feedback.
+
+An exercise asks for one or more pure functions (or a value). A check calls them on cases (public ones
+with a label, and random ones drawn from a seed), turns what comes back into plain data (numbers,
+ndarrays, tuples, dicts, strings), and compares it with the reference's output. When a case fails, the
+feedback names the case, shows the input, the expected and the received shape, dtype and values, and,
+when the answer matches a known mistake, the hint for that mistake.
+
+The split between *running* (``run_case``: needs only the learner's functions and the case inputs) and
+*judging* (``Exercise.judge``: needs the reference) lets the grader run learners' code in a sandbox and
+judge the plain results in a process the learner's code never touches.
+"""
+import copy
+import math
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+REGISTRY = {}
+
+
+@dataclass
+class Fn:
+    """A named test function passed as an argument (e.g. to numerical_gradient), built where the case runs."""
+
+    name: str
+
+
+@dataclass
+class Rng:
+    """A np.random.Generator argument, built from ``seed`` where the case runs."""
+
+    seed: int
+
+
+@dataclass
+class Case:
+    """One call: ``function(*args, **kwargs)``. ``function`` defaults to the exercise's first function."""
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+    function: str = None
+    hidden: bool = False
+    call: bool = True  # False: the learner defines a value, which is the output itself
+
+
+@dataclass
+class Mistake:
+    """A typical wrong answer (implemented like a learner would) and the hint shown when an answer matches it.
+
+    ``implementation`` takes the same arguments as the exercised function (for multi-function exercises,
+    a dict function name -> implementation; missing names fall back to the reference).
+    """
+
+    name: str
+    implementation: object
+    hint: str
+
+
+@dataclass
+class Unsupported:
+    """Stands in for a returned object that is not plain data (a custom class, a function ...)."""
+
+    type_name: str
+
+
+@dataclass
+class Raised:
+    """The learner's function raised: exception type name and message."""
+
+    type_name: str
+    message: str
+    where: str = ""
+
+
+# ---------------------------------------------------------------- running (no reference needed)
+
+TEST_FUNCTIONS = {
+    # f and its gradient for exercises that take a function as an argument
+    "quadratic": (lambda x: float(np.sum(x ** 2)), lambda x: 2 * x),
+    "shifted_quadratic": (lambda x: float(np.sum((x - 1.5) ** 2) + 0.5 * np.sum(x)), lambda x: 2 * (x - 1.5) + 0.5),
+    "elongated_bowl": (lambda x: float(0.5 * x[..., 0] ** 2 + 5.0 * x[..., 1] ** 2) if np.ndim(x) == 1 else
+                       float(np.sum(0.5 * x[..., 0] ** 2 + 5.0 * x[..., 1] ** 2)),
+                       lambda x: np.stack([x[..., 0], 10.0 * x[..., 1]], axis=-1)),
+    "sin_cubic": (lambda x: float(np.sum(np.sin(x) + 0.1 * x ** 3)), lambda x: np.cos(x) + 0.3 * x ** 2),
+}
+
+
+def build_argument(value):
+    """Turn case tokens (Fn, Rng) into live objects and copy arrays, so a function cannot change the case."""
+    if isinstance(value, Fn):
+        return TEST_FUNCTIONS[value.name][0]
+    if isinstance(value, Rng):
+        return np.random.default_rng(value.seed)
+    if isinstance(value, tuple):
+        return tuple(build_argument(v) for v in value)
+    if isinstance(value, list):
+        return [build_argument(v) for v in value]
+    if isinstance(value, dict):
+        return {k: build_argument(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def to_plain(value, depth=0):
+    """Plain data from whatever a function returned, without trusting its type.
+
+    ndarrays (and subclasses) become base ndarrays of numbers; numpy scalars become Python numbers;
+    tuples, lists and str-keyed dicts are converted item by item; anything else becomes Unsupported.
+    """
+    if depth > 20:
+        return Unsupported("nesting deeper than 20 levels")
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str):
+        return value
+    if kind in (np.bool_,):
+        return bool(value)
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        if np.issubdtype(kind, np.integer):
+            return int(value)
+        if np.issubdtype(kind, np.floating):
+            return float(value)
+        return Unsupported(kind.__name__)
+    if isinstance(value, np.ndarray):
+        array = np.array(value, subok=False, copy=True)  # a subclass becomes a plain ndarray
+        if array.dtype.kind not in "biuf":
+            return Unsupported(f"ndarray of dtype {array.dtype}")
+        return array
+    if kind in (tuple, list):
+        return tuple(to_plain(v, depth + 1) for v in value) if kind is tuple else [to_plain(v, depth + 1) for v in value]
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            return Unsupported("dict with non-string keys")
+        return {k: to_plain(v, depth + 1) for k, v in value.items()}
+    return Unsupported(getattr(kind, "__name__", "object"))
+
+
+def _arrays_equal(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_arrays_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_arrays_equal(a[k], b[k]) for k in a)
+    return a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
+
+
+def run_case(case, functions):
+    """Call the learner's function on one case; return (plain output or Raised, inputs_modified: bool).
+
+    ``functions`` maps the exercise's function names to the learner's objects. Works without the reference,
+    so the grader can run it inside the sandbox.
+    """
+    if case.function not in functions:
+        return Raised("NameError", f"{case.function} is not defined"), False
+    target = functions[case.function]
+    if not case.call:
+        return to_plain(target), False
+    if not callable(target):
+        return Raised("TypeError", f"{case.function} must be a function, got {type(target).__name__}"), False
+    args, kwargs = build_argument(case.args), build_argument(case.kwargs)
+    before = None if _has_live_objects(case) else to_plain((args, kwargs))
+    try:
+        out = target(*args, **kwargs)
+    except Exception as error:  # the learner's bug, reported as feedback
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"line {frames[-1].lineno}: {frames[-1].line}" if len(frames) > 1 else ""
+        return Raised(type(error).__name__, str(error), where), False
+    modified = before is not None and not _arrays_equal(before, to_plain((args, kwargs)))
+    return to_plain(out), modified
+
+
+def _has_live_objects(case):
+    def live(value):
+        if isinstance(value, (Fn, Rng)):
+            return True
+        if isinstance(value, (tuple, list)):
+            return any(live(v) for v in value)
+        if isinstance(value, dict):
+            return any(live(v) for v in value.values())
+        return False
+    return live(case.args) or live(case.kwargs)
+
+
+# ---------------------------------------------------------------- judging (needs the reference)
+
+def describe(value, limit=12):
+    """Short text for a value: shape, dtype and (some of) the values."""
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, suppress=True, threshold=limit, edgeitems=3, linewidth=100):
+            text = np.array2string(value, separator=", ")
+        return f"{text}  (shape {value.shape}, dtype {value.dtype})"
+    if isinstance(value, Unsupported):
+        return f"an object of type {value.type_name}"
+    if isinstance(value, float):
+        return f"{value:.6g} (float)"
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)}: (" + ", ".join(describe(v, 6) for v in value) + ")"
+    if isinstance(value, dict):
+        return "dict {" + ", ".join(f"{k!r}: {describe(v, 6)}" for k, v in value.items()) + "}"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def compare(expected, got, rtol=1e-6, atol=1e-9, path="output"):
+    """None when ``got`` matches ``expected`` (plain data), else a one-line reason naming the difference."""
+    if isinstance(got, Unsupported):
+        return f"{path}: expected {_kind(expected)}, got {describe(got)}"
+    if isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            return f"{path}: expected a numpy array of shape {expected.shape}, got {describe(got)}"
+        if got.shape != expected.shape:
+            return f"{path}: expected shape {expected.shape}, got shape {got.shape}"
+        if expected.dtype.kind == "f" and got.dtype.kind not in "f":
+            return f"{path}: expected floating-point values, got dtype {got.dtype}"
+        if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
+            return f"{path}: expected integers, got dtype {got.dtype}"
+        if expected.dtype.kind == "b" and got.dtype.kind != "b":
+            return f"{path}: expected booleans, got dtype {got.dtype}"
+        if got.dtype.kind == "f" and not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
+            bad = "nan" if np.isnan(got).any() else "inf"
+            return f"{path}: got {bad} where finite values were expected"
+        if not np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
+            diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+            index = np.unravel_index(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)), diff.shape)
+            return (f"{path}: values differ; largest difference {float(np.nan_to_num(diff[index], nan=np.inf)):.3g} at index "
+                    f"{tuple(int(i) for i in index)} (expected {expected[index]:.6g}, got {got[index]:.6g})")
+        return None
+    if isinstance(expected, bool):
+        if not isinstance(got, bool):
+            return f"{path}: expected True or False, got {describe(got)}"
+        return None if got == expected else f"{path}: expected {expected}, got {got}"
+    if isinstance(expected, int):
+        if isinstance(got, bool) or not isinstance(got, int):
+            hint = " (use // for integer division)" if isinstance(got, float) else ""
+            return f"{path}: expected an int, got {describe(got)}{hint}"
+        return None if got == expected else f"{path}: expected {expected}, got {got}"
+    if isinstance(expected, float):
+        if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
+            got = float(got)
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return f"{path}: expected a number (float), got {describe(got)}"
+        if not math.isfinite(got) and math.isfinite(expected):
+            return f"{path}: got {got} where a finite number was expected"
+        if not math.isclose(got, expected, rel_tol=rtol, abs_tol=atol):
+            return f"{path}: expected {expected:.6g}, got {got:.6g}"
+        return None
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return f"{path}: expected a tuple of {len(expected)} values, got {describe(got)}"
+        if len(got) != len(expected):
+            return f"{path}: expected {len(expected)} values, got {len(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            reason = compare(e, g, rtol, atol, f"{path}[{i}]")
+            if reason:
+                return reason
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"{path}: expected a dict with keys {sorted(expected)}, got {describe(got)}"
+        if set(got) != set(expected):
+            return f"{path}: expected keys {sorted(expected)}, got {sorted(got)}"
+        for key in expected:
+            reason = compare(expected[key], got[key], rtol, atol, f"{path}[{key!r}]")
+            if reason:
+                return reason
+        return None
+    if expected is None:
+        return None if got is None else f"{path}: expected None, got {describe(got)}"
+    return None if got == expected else f"{path}: expected {expected!r}, got {describe(got)}"
+
+
+def _kind(expected):
+    if isinstance(expected, np.ndarray):
+        return f"a numpy array of shape {expected.shape}"
+    return f"a {type(expected).__name__}"
+
+
+class CheckFailed(AssertionError):
+    """Raised by a check cell; its message is the feedback."""
+
+
+@dataclass
+class Verdict:
+    exercise: str
+    passed: bool
+    n_cases: int
+    n_failed: int
+    feedback: str
+
+
+class Exercise:
+    """One exercise: the functions the learner writes, cases, the reference, and the known mistakes.
+
+    reference: callable (one function) or dict name -> callable, computing the expected output of a case.
+    public: list of Case shown with their inputs in feedback. hidden(rng) -> list of Case, random inputs
+    whose expected values are never shown. mistakes: list of Mistake. compare(case, expected, got) may be
+    overridden (e.g. for outputs that are only determined up to a tolerance).
+    """
+
+    def __init__(self, name, functions, reference, public, hidden=None, mistakes=(), points=1, rtol=1e-6,
+                 atol=1e-9, n_hidden_self_check=3, value=False, success=None, compare=None):
+        if isinstance(functions, str):
+            functions = (functions,)
+        self.name, self.functions, self.points = name, tuple(functions), points
+        self.value = value  # the learner defines a value, not a function
+        self.reference = reference if isinstance(reference, dict) else {self.functions[0]: reference}
+        self.public = [self._with_function(case) for case in public]
+        self._hidden = hidden
+        self.mistakes = list(mistakes)
+        self.rtol, self.atol = rtol, atol
+        self.n_hidden_self_check = n_hidden_self_check
+        self.success = success
+        self._compare = compare
+
+    def _with_function(self, case, hidden=False):
+        return Case(case.args, case.kwargs, case.label, case.function or self.functions[0], hidden or case.hidden,
+                    call=not self.value)
+
+    def hidden_cases(self, seed):
+        if self._hidden is None:
+            return []
+        return [self._with_function(case, hidden=True) for case in self._hidden(np.random.default_rng(seed))]
+
+    def cases(self, seed=None):
+        """Public cases, then random ones: a few from a fixed seed in a self-check, all of them when grading."""
+        if seed is None:
+            return self.public + self.hidden_cases(12345)[:self.n_hidden_self_check]
+        return self.public + self.hidden_cases(seed)
+
+    def expected(self, case):
+        if not case.call:
+            return to_plain(self.reference[case.function])
+        with np.errstate(all="ignore"):
+            return to_plain(self.reference[case.function](*build_argument(case.args), **build_argument(case.kwargs)))
+
+    def compare(self, case, expected, got):
+        """Reason ``got`` is wrong, or None; a custom ``compare(case, expected, got, default)`` may relax it."""
+        if self._compare is not None:
+            return self._compare(case, expected, got, lambda e, g: compare(e, g, self.rtol, self.atol))
+        return compare(expected, got, self.rtol, self.atol)
+
+    def matching_mistake(self, case, got):
+        for mistake in self.mistakes:
+            implementation = mistake.implementation
+            if isinstance(implementation, dict):
+                implementation = implementation.get(case.function, self.reference[case.function])
+            try:
+                with np.errstate(all="ignore"):
+                    wrong = to_plain(implementation(*build_argument(case.args), **build_argument(case.kwargs)))
+            except Exception:
+                continue
+            if compare(wrong, got, self.rtol, self.atol) is None or _arrays_equal(wrong, got):
+                return mistake
+        return None
+
+    def judge(self, results):
+        """Verdict from [(case, plain output or Raised, inputs_modified)], comparing with the reference."""
+        failures = []
+        for number, (case, got, modified) in enumerate(results, start=1):
+            message = self._judge_one(case, got, modified)
+            if message:
+                failures.append((number, case, message))
+        if not failures:
+            return Verdict(self.name, True, len(results), 0, self.success_line(len(results)))
+        number, case, message = failures[0]
+        head = (f"{self.name}: {len(failures)} of {len(results)} cases failed. "
+                f"First failure, case {number}" + (f" ({case.label})" if case.label else "") + ":")
+        return Verdict(self.name, False, len(results), len(failures), head + "\n" + message)
+
+    def success_line(self, n_cases):
+        return self.success or f"✓ {self.name}: all {n_cases} cases passed"
+
+    def _judge_one(self, case, got, modified):
+        call = f"{case.function}(" + ", ".join(
+            [_short(a) for a in case.args] + [f"{k}={_short(v)}" for k, v in case.kwargs.items()]) + ")"
+        shown = "" if case.hidden else f"  call: {call}\n"
+        if isinstance(got, Raised):
+            if got.type_name == "NotImplementedError":
+                return (f"  {case.function} is not implemented yet: replace `raise NotImplementedError()` "
+                        "with your code.")
+            return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else "")
+        if modified:
+            return shown + (f"  {case.function} modified its input arrays in place; work on copies "
+                            "(e.g. x = x.copy(), or build new arrays) so the caller's data stay intact.")
+        expected = self.expected(case)
+        reason = self.compare(case, expected, got)
+        if reason is None:
+            return None
+        lines = [shown + f"  {reason}"]
+        if not case.hidden:
+            lines.append(f"  expected: {describe(expected)}")
+        lines.append(f"  got:      {describe(got)}")
+        mistake = self.matching_mistake(case, got)
+        if mistake:
+            lines.append(f"  hint: {mistake.hint}")
+        return "\n".join(lines)
+
+
+def _short(value):
+    if isinstance(value, np.ndarray):
+        if value.size <= 8:
+            with np.printoptions(precision=4, suppress=True):
+                return "array(" + np.array2string(value, separator=", ").replace("\n", "") + ")"
+        return f"<array of shape {value.shape}>"
+    if isinstance(value, Fn):
+        return value.name
+    if isinstance(value, Rng):
+        return f"np.random.default_rng({value.seed})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def register(exercise):
+    if exercise.name in REGISTRY:
+        raise ValueError(f"exercise {exercise.name!r} is defined twice")
+    REGISTRY[exercise.name] = exercise
+    return exercise
+
+
+def evaluate(exercise, functions, seed=None):
+    """Run and judge in one process (a learner's self-check). Returns a Verdict."""
+    results = []
+    for case in exercise.cases(seed):
+        got, modified = run_case(case, functions)
+        results.append((case, got, modified))
+    return exercise.judge(results)

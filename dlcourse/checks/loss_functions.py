@@ -1,0 +1,191 @@
+"""Exercises of lecture 01: softmax, cross-entropy, squared error, binary cross-entropy."""
+import numpy as np
+
+from .core import Case, Exercise, Mistake, register
+
+NOTES_LOGITS = np.array([0.7, 1.3, 5.1, 2.2, 1.1])
+
+
+# ---------------------------------------------------------------- references
+
+def _softmax(x):
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _batch(y, t):
+    y = np.asarray(y, dtype=np.float64)
+    t = np.asarray(t)
+    if y.ndim == 1:
+        y, t = y[None], (t[None] if t.ndim <= 1 else t)
+        if t.ndim == 2 and t.shape != y.shape:
+            t = t.reshape(1, -1)
+    if t.shape != y.shape:  # indices -> one-hot
+        t = np.eye(y.shape[1])[t.reshape(-1)]
+    return y, t.astype(np.float64)
+
+
+def _cross_entropy_error(y, t):
+    y, t = _batch(y, t)
+    return float(-(t * np.log(np.maximum(y, 1e-300))).sum() / y.shape[0])
+
+
+def _mean_squared_error(y, t):
+    y, t = _batch(y, t)
+    return float(0.5 * ((y - t) ** 2).sum() / y.shape[0])
+
+
+def _binary_cross_entropy(p, t):
+    p, t = np.asarray(p, dtype=np.float64), np.asarray(t, dtype=np.float64)
+    p = np.clip(p, 1e-300, 1 - 1e-16)
+    return float(-(t * np.log(p) + (1 - t) * np.log(1 - p)).mean())
+
+
+def _compare_floored(case, expected, got, default):
+    """Where a true-class probability is exactly 0, any floor up to 1e-4 is right: the loss must be large and finite."""
+    y, t = _batch(*case.args)
+    zero = np.any((y == 0) & (t > 0), axis=1)
+    if not zero.any():
+        return default(expected, got)
+    others = -(t[~zero] * np.log(y[~zero])).sum()
+    least = (others - zero.sum() * np.log(1e-4)) / len(y)  # each zero probability costs at least -log(1e-4)
+    if isinstance(got, (int, float)) and not isinstance(got, bool) and np.isfinite(got) and got >= least - 1e-9:
+        return None
+    return (f"output: a probability of 0 for the true class must give a large finite loss (at least {least:.4g} "
+            f"here, e.g. {expected:.4g} with a floor of 1e-300), got {got!r}")
+
+
+# ---------------------------------------------------------------- cases
+
+def _random_probabilities(rng, n, c):
+    return _softmax(rng.normal(size=(n, c)))
+
+
+register(Exercise(
+    name="softmax",
+    functions="softmax",
+    reference=_softmax,
+    points=2,
+    public=[
+        Case((NOTES_LOGITS,), label="the notes' logits [0.7, 1.3, 5.1, 2.2, 1.1]"),
+        Case((np.array([1000.0, 1001.0]),), label="logits [1000, 1001]"),
+        Case((np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 5.0]]),), label="a batch of 2 rows of 3 logits"),
+        Case((np.array([[-1000.0, 0.0, 1000.0]]),), label="a batch of one row with logits ±1000"),
+    ],
+    hidden=lambda rng: [Case((rng.normal(size=(n, c)) * scale,), label=f"random logits ({n}, {c})")
+                        for n, c, scale in ((4, 3, 3.0), (1, 10, 50.0), (6, 5, 1.0), (3, 7, 400.0))],
+    mistakes=[
+        Mistake("no max shift", lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True),
+                "exp overflows for large logits (e^1000 = inf, inf/inf = nan): subtract the maximum of each "
+                "row before exp, x - x.max(axis=-1, keepdims=True); it does not change the result"),
+        Mistake("sum over all entries", lambda x: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum(),
+                "each row must sum to 1: normalise with .sum(axis=-1, keepdims=True), not the sum of the whole batch"),
+        Mistake("max over the whole batch", lambda x: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum(axis=-1, keepdims=True),
+                "take the maximum per row (x.max(axis=-1, keepdims=True)); one row's large logit must not "
+                "push another row's exp to 0"),
+        Mistake("no normalisation", lambda x: np.exp(x - np.max(x, axis=-1, keepdims=True)),
+                "exp alone is not a probability: divide by the sum of the row so it adds up to 1"),
+        Mistake("sum over axis 0", lambda x: np.exp(x) / np.exp(x).sum(axis=0, keepdims=True),
+                "sum over the class axis (the last one, axis=-1), not over the batch (axis=0)"),
+    ],
+))
+
+
+register(Exercise(
+    name="cross_entropy_error",
+    functions="cross_entropy_error",
+    reference=_cross_entropy_error,
+    points=2,
+    public=[
+        Case((_softmax(NOTES_LOGITS), np.array([0, 0, 1, 0, 0])),
+             label="the notes' example, one-hot target for class 3 (expected −log 0.9 ≈ 0.105)"),
+        Case((_softmax(NOTES_LOGITS), 2), label="the notes' example with the class index 2"),
+        Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([1, 0])),
+             label="a batch of 2 with class indices [1, 0]"),
+        Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([[0, 0, 1], [0, 1, 0]])),
+             label="a batch of 2 with one-hot targets"),
+        Case((np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([1, 0])),
+             label="probability exactly 0 for the true class (log 0 must not be reached)"),
+    ],
+    hidden=lambda rng: [
+        Case((_random_probabilities(rng, 8, 5), rng.integers(0, 5, size=8)), label="random batch (8, 5), indices"),
+        Case((_random_probabilities(rng, 3, 10), np.eye(10, dtype=np.int64)[rng.integers(0, 10, size=3)]),
+             label="random batch (3, 10), one-hot"),
+        Case((_random_probabilities(rng, 1, 4), rng.integers(0, 4, size=1)), label="batch of one"),
+    ],
+    mistakes=[
+        Mistake("sum instead of mean", lambda y, t: _cross_entropy_error(y, t) * np.atleast_2d(y).shape[0],
+                "average over the batch: divide the sum by the number of samples N"),
+        Mistake("all classes charged", lambda y, t: float(-(np.log(np.maximum(_batch(y, t)[0], 1e-300))).sum()
+                                                          / _batch(y, t)[0].shape[0]),
+                "cross-entropy charges only the true class: multiply log y by the one-hot target (or pick "
+                "y[n, t_n]) before summing"),
+        Mistake("missing minus sign", lambda y, t: -_cross_entropy_error(y, t),
+                "E = −Σ t·log y: the logarithm of a probability is negative, so the loss needs the minus sign"),
+        Mistake("log of zero", lambda y, t: float(-(_batch(y, t)[1] * np.log(_batch(y, t)[0])).sum()
+                                                  / _batch(y, t)[0].shape[0]) if np.all(_batch(y, t)[0] > 0) else np.inf,
+                "a probability of exactly 0 gives log(0) = −inf: floor y with a tiny value, np.maximum(y, 1e-300) "
+                "(or add a small delta like 1e-7) before the log"),
+    ],
+    rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 added inside the log is fine
+    compare=_compare_floored,
+))
+
+
+register(Exercise(
+    name="mean_squared_error",
+    functions="mean_squared_error",
+    reference=_mean_squared_error,
+    points=1,
+    public=[
+        Case((_softmax(NOTES_LOGITS), np.array([0, 0, 1, 0, 0])), label="the notes' example, one sample"),
+        Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([[0, 1, 0], [0, 0, 1]])),
+             label="a batch of 2 with one-hot targets"),
+        Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([1, 2])),
+             label="a batch of 2 with class indices [1, 2]"),
+    ],
+    hidden=lambda rng: [
+        Case((_random_probabilities(rng, 6, 4), rng.integers(0, 4, size=6)), label="random batch (6, 4), indices"),
+        Case((_random_probabilities(rng, 5, 3), np.eye(3)[rng.integers(0, 3, size=5)]), label="random batch (5, 3), one-hot"),
+    ],
+    mistakes=[
+        Mistake("no one-half", lambda y, t: 2 * _mean_squared_error(y, t),
+                "the course's convention is E = 0.5 · Σ (y − t)² per sample: keep the factor 0.5"),
+        Mistake("mean over all entries", lambda y, t: float(0.5 * ((_batch(y, t)[0] - _batch(y, t)[1]) ** 2).mean()),
+                "sum over the classes, then average over the samples only (divide by N, not by N·C)"),
+        Mistake("sum over the batch", lambda y, t: _mean_squared_error(y, t) * np.atleast_2d(y).shape[0],
+                "average over the batch: divide the sum by the number of samples N"),
+        Mistake("indices used as values", lambda y, t: float(0.5 * ((np.asarray(y, float) - np.asarray(t, float)[..., None]) ** 2).sum()
+                                                             / np.atleast_2d(y).shape[0]),
+                "class indices must first become one-hot vectors (np.eye(C)[t]) before subtracting"),
+    ],
+))
+
+
+register(Exercise(
+    name="binary_cross_entropy",
+    functions="binary_cross_entropy",
+    reference=_binary_cross_entropy,
+    points=1,
+    public=[
+        Case((np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])), label="three predictions p with targets [1, 0, 1]"),
+        Case((np.array([[0.5], [0.99]]), np.array([[1.0], [0.0]])), label="a batch of 2 with shape (2, 1)"),
+        Case((np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.0, 0.0])), label="p exactly 0 and 1 (log 0 must not be reached)"),
+    ],
+    hidden=lambda rng: [
+        Case((rng.uniform(0.01, 0.99, size=8), rng.integers(0, 2, size=8).astype(float)), label="random batch of 8"),
+        Case((rng.uniform(0.01, 0.99, size=(4, 1)), rng.integers(0, 2, size=(4, 1)).astype(float)), label="random (4, 1)"),
+    ],
+    mistakes=[
+        Mistake("only the positive term", lambda p, t: float(-(np.asarray(t) * np.log(np.clip(p, 1e-300, 1))).mean()),
+                "include the term for target 0: −[t·log p + (1 − t)·log(1 − p)]"),
+        Mistake("sum instead of mean", lambda p, t: _binary_cross_entropy(p, t) * np.size(p),
+                "average over the samples (mean), not the sum"),
+        Mistake("missing minus sign", lambda p, t: -_binary_cross_entropy(p, t),
+                "the loss is −[t·log p + (1 − t)·log(1 − p)]: the minus sign makes it positive"),
+        Mistake("log of zero", lambda p, t: float(-(np.asarray(t) * np.log(p) + (1 - np.asarray(t)) * np.log(1 - np.asarray(p))).mean()),
+                "p of exactly 0 or 1 gives log(0): clip p into [tiny, 1 − tiny] (np.clip) before the logs"),
+    ],
+    atol=1e-6,  # a small clip such as 1e-7 is fine
+))

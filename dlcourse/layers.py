@@ -1,0 +1,373 @@
+"""Layers as nodes of a computational graph (lectures 03, 04, 05 and 07).
+
+Every layer has ``forward(x) -> out`` and ``backward(dout) -> dx``; what backward needs is cached by
+forward. Learnable arrays live in ``layer.params`` and their gradients, filled by backward, in
+``layer.grads`` under the same keys. Layers that behave differently in training take
+``forward(x, train=True)``. No method modifies an array it was handed.
+
+The plain-loop versions of the same layers, with the same signatures, are in ``dlcourse.naive``.
+"""
+import numpy as np
+
+from ._validate import float_array, labels_to_indices
+from .functions import log_softmax, sigmoid
+
+
+def _param(value, name, where):
+    return float_array(value, name, where).copy()  # the layer owns its parameters
+
+
+class Affine:
+    """Fully connected layer: out = x · W + b.
+
+    W: (D, M); b: (M,); x: (N, D), or (N, d1, ..., dk) with d1·...·dk = D, flattened to (N, D).
+    Backward: dx = dout · Wᵀ (reshaped like x), dW = xᵀ · dout, db = Σ_n dout (the add node passes
+    the gradient on, summed over the batch because b was broadcast). Caches the flattened x.
+    """
+
+    def __init__(self, W, b):
+        W, b = _param(W, "W", "Affine"), _param(b, "b", "Affine")
+        if W.ndim != 2 or b.shape != (W.shape[1],):
+            raise ValueError(f"Affine: W must be (D, M) and b (M,), got W.shape={W.shape}, b.shape={b.shape}")
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        self.x = None
+        self.x_shape = None
+
+    def forward(self, x):
+        W, b = self.params["W"], self.params["b"]
+        x = float_array(x, "x", "Affine.forward")
+        n_features = int(np.prod(x.shape[1:])) if x.ndim >= 2 else -1
+        if n_features != W.shape[0]:
+            raise ValueError(f"Affine.forward: x has {n_features if x.ndim >= 2 else 'no batch axis and'} "
+                             f"features, W expects {W.shape[0]} (x.shape={x.shape}, W.shape={W.shape})")
+        self.x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ W + b
+
+    def backward(self, dout):
+        W = self.params["W"]
+        self.grads["W"] = self.x.T @ dout
+        self.grads["b"] = dout.sum(axis=0)
+        return (dout @ W.T).reshape(self.x_shape)
+
+
+class ReLU:
+    """ReLU(x) = max(0, x). Backward lets dout through where x > 0 and sends 0 elsewhere (the mask).
+
+    Any shape. Caches the boolean mask x > 0.
+    """
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.mask = None
+
+    def forward(self, x):
+        x = float_array(x, "x", "ReLU.forward")
+        self.mask = x > 0
+        return np.where(self.mask, x, 0.0).astype(x.dtype, copy=False)
+
+    def backward(self, dout):
+        return np.where(self.mask, dout, 0.0).astype(np.result_type(dout), copy=False)
+
+
+class LeakyReLU:
+    """LeakyReLU(x) = x for x > 0, alpha·x otherwise: a small slope keeps negative units alive.
+
+    Any shape. Backward: dout where x > 0, alpha·dout elsewhere. Caches the mask x > 0.
+    """
+
+    def __init__(self, alpha=0.01):
+        self.alpha = float(alpha)
+        self.params, self.grads = {}, {}
+        self.mask = None
+
+    def forward(self, x):
+        x = float_array(x, "x", "LeakyReLU.forward")
+        self.mask = x > 0
+        return np.where(self.mask, x, self.alpha * x)
+
+    def backward(self, dout):
+        return np.where(self.mask, dout, self.alpha * dout)
+
+
+class PReLU:
+    """Parametric ReLU: like LeakyReLU, but the slope alpha is learned (``params["alpha"]``).
+
+    alpha: a scalar (one slope shared by all units) or an array broadcastable against one sample,
+    e.g. (D,) for x: (N, D). Backward: dx = dout where x > 0 else alpha·dout;
+    dalpha = Σ over the broadcast axes of dout·x where x <= 0. Caches x.
+    """
+
+    def __init__(self, alpha=0.25):
+        self.params = {"alpha": _param(alpha, "alpha", "PReLU")}
+        self.grads = {"alpha": np.zeros_like(self.params["alpha"])}
+        self.x = None
+
+    def forward(self, x):
+        self.x = float_array(x, "x", "PReLU.forward")
+        alpha = self.params["alpha"]
+        try:
+            return np.where(self.x > 0, self.x, alpha * self.x)
+        except ValueError:
+            raise ValueError(f"PReLU.forward: alpha.shape={alpha.shape} does not broadcast against one "
+                             f"sample of x (x.shape={self.x.shape})") from None
+
+    def backward(self, dout):
+        alpha = self.params["alpha"]
+        negative = self.x <= 0
+        dalpha = np.where(negative, dout * self.x, 0.0)
+        # sum over the axes along which alpha was broadcast
+        extra = dalpha.ndim - alpha.ndim
+        dalpha = dalpha.sum(axis=tuple(range(extra)))
+        axes = tuple(i for i, size in enumerate(alpha.shape) if size == 1 and dalpha.shape[i] != 1)
+        self.grads["alpha"] = dalpha.sum(axis=axes, keepdims=True).reshape(alpha.shape)
+        return np.where(negative, alpha * dout, dout)
+
+
+class Sigmoid:
+    """y = σ(x) = 1 / (1 + e^(-x)). Backward needs only the output: dx = dout · y · (1 - y).
+
+    Any shape. Caches y. The local gradient y(1 - y) is at most 0.25 (at x = 0).
+    """
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.out = None
+
+    def forward(self, x):
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out * (1.0 - self.out)
+
+
+class Tanh:
+    """y = tanh(x), zero-centred. Backward: dx = dout · (1 - y²). Any shape; caches y."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.out = None
+
+    def forward(self, x):
+        self.out = np.tanh(float_array(x, "x", "Tanh.forward"))
+        return self.out
+
+    def backward(self, dout):
+        return dout * (1.0 - self.out ** 2)
+
+
+class Dropout:
+    """Inverted dropout. ``ratio`` is the probability of DROPPING a unit: 0.25 drops one unit in four.
+
+    In training each unit is kept with probability 1 - ratio and the kept ones are scaled by
+    1 / (1 - ratio), so the expected activation is unchanged and nothing changes at test time
+    (``train=False`` returns x as it is). Any shape. ``seed`` makes the masks reproducible.
+    Caches the scaled mask.
+    """
+
+    def __init__(self, ratio=0.5, seed=None):
+        ratio = float(ratio)
+        if not 0.0 <= ratio < 1.0:
+            raise ValueError(f"Dropout: ratio is the probability of dropping a unit and must be in [0, 1), "
+                             f"got {ratio}")
+        self.ratio = ratio
+        self.rng = np.random.default_rng(seed)
+        self.params, self.grads = {}, {}
+        self.mask = None
+
+    def forward(self, x, train=True):
+        x = float_array(x, "x", "Dropout.forward")
+        if not train:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape) >= self.ratio
+        self.mask = keep.astype(x.dtype) / (1.0 - self.ratio)
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout if self.mask is None else dout * self.mask
+
+
+class SoftmaxWithLoss:
+    """Softmax followed by the cross-entropy error, as one node.
+
+    forward(x, t): x (N, C) scores, t one-hot (N, C) or class indices (N,) -> scalar loss averaged over N.
+    The loss is computed from log-softmax, so logits of ±1e4 give the exact finite value.
+    backward(dout=1.0) -> dx = dout · (y - t) / N, with y the softmax output. Caches y and t.
+    """
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.y = None
+        self.t = None
+
+    def forward(self, x, t):
+        x = float_array(x, "x", "SoftmaxWithLoss.forward")
+        if x.ndim != 2:
+            raise ValueError(f"SoftmaxWithLoss.forward: x must be (N, C) scores, got shape {x.shape}")
+        n = x.shape[0]
+        self.t = labels_to_indices(t, n, x.shape[1], "SoftmaxWithLoss.forward")
+        log_y = log_softmax(x)
+        self.y = np.exp(log_y)
+        return float(-log_y[np.arange(n), self.t].sum() / n)
+
+    def backward(self, dout=1.0):
+        n = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(n), self.t] -= 1.0
+        return dx * (dout / n)
+
+
+class Flatten:
+    """(N, d1, ..., dk) -> (N, d1·...·dk); backward restores the shape. Caches the input shape."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.x_shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.x_shape)
+
+
+def conv_output_size(input_size, filter_size, stride=1, pad=0):
+    """Output length of a convolution or pooling along one axis: (H + 2P - F) // S + 1.
+
+    Integer arithmetic; raises ValueError when the filter does not fit.
+    """
+    span = input_size + 2 * pad - filter_size
+    if span < 0:
+        raise ValueError(f"filter of size {filter_size} does not fit an input of size {input_size} "
+                         f"with padding {pad}")
+    return span // stride + 1
+
+
+def _check_image_batch(x, channels, where):
+    if x.ndim != 4:
+        raise ValueError(f"{where}: x must be (N, C, H, W), got shape {x.shape}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{where}: x has {x.shape[1]} channels, the filters expect {channels} "
+                         f"(x.shape={x.shape})")
+
+
+def im2col(x, filter_h, filter_w, stride=1, pad=0):
+    """Unfold every receptive field of x (N, C, H, W) into a row: (N·OH·OW, C·FH·FW).
+
+    Row n·OH·OW + i·OW + j holds the patch under output (i, j) of image n, ordered (c, fh, fw) like
+    a filter W[f] flattened, so the convolution becomes one matrix product col · W.reshape(FN, -1)ᵀ.
+    """
+    n, c, h, w = x.shape
+    out_h = conv_output_size(h, filter_h, stride, pad)
+    out_w = conv_output_size(w, filter_w, stride, pad)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride][:, :, :out_h, :out_w]  # (N, C, OH, OW, FH, FW)
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_h * out_w, c * filter_h * filter_w)
+
+
+def col2im(col, x_shape, filter_h, filter_w, stride=1, pad=0):
+    """Inverse bookkeeping of im2col: add every row of col back onto the pixels it came from.
+
+    col: (N·OH·OW, C·FH·FW) -> (N, C, H, W). Overlapping patches add up, as gradients must.
+    """
+    n, c, h, w = x_shape
+    out_h = conv_output_size(h, filter_h, stride, pad)
+    out_w = conv_output_size(w, filter_w, stride, pad)
+    col = col.reshape(n, out_h, out_w, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    dxp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
+    for i in range(filter_h):  # one strided add per kernel offset
+        for j in range(filter_w):
+            dxp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += col[:, :, i, j]
+    return dxp[:, :, pad:pad + h, pad:pad + w]
+
+
+class Conv2d:
+    """2-D convolution (cross-correlation, as in every deep-learning library) via im2col.
+
+    W: (FN, C, FH, FW) filters; b: (FN,); x: (N, C, H, W) -> out: (N, FN, OH, OW) with
+    OH = (H + 2·pad - FH) // stride + 1. Backward: dW = doutᵀ · col, db = Σ dout, dx = col2im(dout · W).
+    Caches x's shape and the im2col matrix.
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        W, b = _param(W, "W", "Conv2d"), _param(b, "b", "Conv2d")
+        if W.ndim != 4 or b.shape != (W.shape[0],):
+            raise ValueError(f"Conv2d: W must be (FN, C, FH, FW) and b (FN,), got W.shape={W.shape}, "
+                             f"b.shape={b.shape}")
+        if int(stride) != stride or stride < 1 or int(pad) != pad or pad < 0:
+            raise ValueError(f"Conv2d: stride must be an integer >= 1 and pad >= 0, got stride={stride}, pad={pad}")
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        self.stride, self.pad = int(stride), int(pad)
+        self.x_shape = None
+        self.col = None
+
+    def forward(self, x):
+        W, b = self.params["W"], self.params["b"]
+        x = float_array(x, "x", "Conv2d.forward")
+        _check_image_batch(x, W.shape[1], "Conv2d.forward")
+        fn, _, fh, fw = W.shape
+        n, _, h, w = x.shape
+        out_h = conv_output_size(h, fh, self.stride, self.pad)
+        out_w = conv_output_size(w, fw, self.stride, self.pad)
+        self.x_shape = x.shape
+        self.col = im2col(x, fh, fw, self.stride, self.pad)
+        out = self.col @ W.reshape(fn, -1).T + b
+        return out.reshape(n, out_h, out_w, fn).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        W = self.params["W"]
+        fn, c, fh, fw = W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
+        self.grads["W"] = (dout.T @ self.col).reshape(W.shape)
+        self.grads["b"] = dout.sum(axis=0)
+        dcol = dout @ W.reshape(fn, -1)
+        return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)
+
+
+class MaxPool2d:
+    """Max pooling over pool_h × pool_w windows; stride defaults to the pool size.
+
+    x: (N, C, H, W) -> (N, C, OH, OW). Backward routes each dout entry to the position that held the
+    maximum of its window (the first one on ties) and 0 elsewhere. Caches x's shape and the argmax.
+    """
+
+    def __init__(self, pool_h, pool_w, stride=None, pad=0):
+        self.pool_h, self.pool_w = int(pool_h), int(pool_w)
+        self.stride = self.pool_h if stride is None else int(stride)
+        self.pad = int(pad)
+        if min(self.pool_h, self.pool_w, self.stride) < 1 or self.pad < 0:
+            raise ValueError(f"MaxPool2d: pool sizes and stride must be >= 1 and pad >= 0, got "
+                             f"pool=({pool_h}, {pool_w}), stride={stride}, pad={pad}")
+        self.params, self.grads = {}, {}
+        self.x_shape = None
+        self.argmax = None
+
+    def forward(self, x):
+        x = float_array(x, "x", "MaxPool2d.forward")
+        _check_image_batch(x, None, "MaxPool2d.forward")
+        ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
+        out_h = conv_output_size(x.shape[2], ph, s, p)
+        out_w = conv_output_size(x.shape[3], pw, s, p)
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf) if p else x
+        windows = np.lib.stride_tricks.sliding_window_view(xp, (ph, pw), axis=(2, 3))
+        windows = windows[:, :, ::s, ::s][:, :, :out_h, :out_w].reshape(*x.shape[:2], out_h, out_w, ph * pw)
+        self.x_shape = x.shape
+        self.argmax = windows.argmax(axis=-1)
+        return np.take_along_axis(windows, self.argmax[..., None], axis=-1)[..., 0]
+
+    def backward(self, dout):
+        n, c, h, w = self.x_shape
+        ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
+        out_h, out_w = dout.shape[2:]
+        dxp = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=np.result_type(dout, np.float32))
+        for k in range(ph * pw):  # one strided add per window offset
+            i, j = divmod(k, pw)
+            dxp[:, :, i:i + s * out_h:s, j:j + s * out_w:s] += np.where(self.argmax == k, dout, 0.0)
+        return dxp[:, :, p:p + h, p:p + w]

@@ -1,0 +1,304 @@
+"""Plain-loop versions of the layers in ``dlcourse.layers``: one scalar at a time, as on paper.
+
+Same classes, same signatures, same ``params``/``grads``; far slower. They are the teaching version
+(lecture 07 measures the difference) and the oracle the fast layers are tested against.
+"""
+import math
+
+import numpy as np
+
+from ._validate import float_array, labels_to_indices
+from .layers import conv_output_size
+
+
+def _zeros_like_float(x):
+    return np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
+
+
+class Affine:
+    """out[n, m] = Σ_d x[n, d] · W[d, m] + b[m], with explicit loops. Same contract as layers.Affine."""
+
+    def __init__(self, W, b):
+        self.params = {"W": float_array(W, "W", "naive.Affine").copy(), "b": float_array(b, "b", "naive.Affine").copy()}
+        self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
+        self.x, self.x_shape = None, None
+
+    def forward(self, x):
+        x = float_array(x, "x", "naive.Affine.forward")
+        W, b = self.params["W"], self.params["b"]
+        self.x_shape, self.x = x.shape, x.reshape(x.shape[0], -1)
+        n_samples, n_in = self.x.shape
+        out = np.zeros((n_samples, W.shape[1]))
+        for n in range(n_samples):
+            for m in range(W.shape[1]):
+                total = b[m]
+                for d in range(n_in):
+                    total += self.x[n, d] * W[d, m]
+                out[n, m] = total
+        return out
+
+    def backward(self, dout):
+        W = self.params["W"]
+        n_samples, n_in = self.x.shape
+        dx, dW, db = np.zeros_like(self.x), np.zeros_like(W), np.zeros_like(self.params["b"])
+        for n in range(n_samples):
+            for m in range(W.shape[1]):
+                db[m] += dout[n, m]
+                for d in range(n_in):
+                    dx[n, d] += dout[n, m] * W[d, m]     # multiply node: swap inputs
+                    dW[d, m] += dout[n, m] * self.x[n, d]
+        self.grads["W"], self.grads["b"] = dW, db
+        return dx.reshape(self.x_shape)
+
+
+class _Elementwise:
+    """Applies a scalar function f and its local derivative to every entry, one at a time."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.x = None
+
+    def forward(self, x):
+        self.x = float_array(x, "x", type(self).__name__ + ".forward")
+        out = np.zeros_like(self.x)
+        for index in np.ndindex(self.x.shape):
+            out[index] = self.f(self.x[index])
+        return out
+
+    def backward(self, dout):
+        dx = _zeros_like_float(dout)
+        for index in np.ndindex(self.x.shape):
+            dx[index] = dout[index] * self.df(self.x[index])
+        return dx
+
+
+class ReLU(_Elementwise):
+    def f(self, v):
+        return v if v > 0 else 0.0
+
+    def df(self, v):
+        return 1.0 if v > 0 else 0.0
+
+
+class LeakyReLU(_Elementwise):
+    def __init__(self, alpha=0.01):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def f(self, v):
+        return v if v > 0 else self.alpha * v
+
+    def df(self, v):
+        return 1.0 if v > 0 else self.alpha
+
+
+class Sigmoid(_Elementwise):
+    def f(self, v):
+        return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+
+    def df(self, v):
+        y = self.f(v)
+        return y * (1.0 - y)
+
+
+class Tanh(_Elementwise):
+    def f(self, v):
+        return math.tanh(v)
+
+    def df(self, v):
+        return 1.0 - math.tanh(v) ** 2
+
+
+class PReLU:
+    """PReLU with loops; alpha broadcast against one sample exactly as in layers.PReLU."""
+
+    def __init__(self, alpha=0.25):
+        self.params = {"alpha": float_array(alpha, "alpha", "naive.PReLU").copy()}
+        self.grads = {"alpha": np.zeros_like(self.params["alpha"])}
+        self.x = None
+
+    def _alpha_index(self, index):
+        alpha = self.params["alpha"]
+        tail = index[len(index) - alpha.ndim:] if alpha.ndim else ()
+        return tuple(0 if size == 1 else i for i, size in zip(tail, alpha.shape))
+
+    def forward(self, x):
+        self.x = float_array(x, "x", "naive.PReLU.forward")
+        out = np.zeros_like(self.x)
+        for index in np.ndindex(self.x.shape):
+            v = self.x[index]
+            out[index] = v if v > 0 else self.params["alpha"][self._alpha_index(index)] * v
+        return out
+
+    def backward(self, dout):
+        alpha = self.params["alpha"]
+        dx, dalpha = _zeros_like_float(dout), np.zeros_like(alpha)
+        for index in np.ndindex(self.x.shape):
+            v, a_index = self.x[index], self._alpha_index(index)
+            if v > 0:
+                dx[index] = dout[index]
+            else:
+                dx[index] = alpha[a_index] * dout[index]
+                dalpha[a_index] += dout[index] * v
+        self.grads["alpha"] = dalpha
+        return dx
+
+
+class Dropout:
+    """Inverted dropout with loops; draws its mask exactly as layers.Dropout does (same seed, same mask)."""
+
+    def __init__(self, ratio=0.5, seed=None):
+        if not 0.0 <= ratio < 1.0:
+            raise ValueError(f"Dropout: ratio must be in [0, 1), got {ratio}")
+        self.ratio, self.rng = float(ratio), np.random.default_rng(seed)
+        self.params, self.grads = {}, {}
+        self.mask = None
+
+    def forward(self, x, train=True):
+        x = float_array(x, "x", "naive.Dropout.forward")
+        if not train:
+            self.mask = None
+            return x
+        uniform = self.rng.random(x.shape)
+        self.mask, out = np.zeros_like(x), np.zeros_like(x)
+        for index in np.ndindex(x.shape):
+            if uniform[index] >= self.ratio:
+                self.mask[index] = 1.0 / (1.0 - self.ratio)
+                out[index] = x[index] * self.mask[index]
+        return out
+
+    def backward(self, dout):
+        if self.mask is None:
+            return dout
+        dx = _zeros_like_float(dout)
+        for index in np.ndindex(dout.shape):
+            dx[index] = dout[index] * self.mask[index]
+        return dx
+
+
+class SoftmaxWithLoss:
+    """Softmax and cross-entropy one sample at a time, with the max shift written out."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.y, self.t = None, None
+
+    def forward(self, x, t):
+        x = float_array(x, "x", "naive.SoftmaxWithLoss.forward")
+        n_samples, n_classes = x.shape
+        self.t = labels_to_indices(t, n_samples, n_classes, "naive.SoftmaxWithLoss.forward")
+        self.y, loss = np.zeros_like(x), 0.0
+        for n in range(n_samples):
+            top = max(x[n])
+            total = sum(math.exp(v - top) for v in x[n])
+            for k in range(n_classes):
+                self.y[n, k] = math.exp(x[n, k] - top) / total
+            loss += -((x[n, self.t[n]] - top) - math.log(total))
+        return loss / n_samples
+
+    def backward(self, dout=1.0):
+        n_samples, n_classes = self.y.shape
+        dx = np.zeros_like(self.y)
+        for n in range(n_samples):
+            for k in range(n_classes):
+                dx[n, k] = dout * (self.y[n, k] - (1.0 if k == self.t[n] else 0.0)) / n_samples
+        return dx
+
+
+class Flatten:
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.x_shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        self.x_shape = x.shape
+        out = np.zeros((x.shape[0], int(np.prod(x.shape[1:]))), dtype=x.dtype)
+        for n in range(x.shape[0]):
+            for k, index in enumerate(np.ndindex(x.shape[1:])):
+                out[n, k] = x[(n,) + index]
+        return out
+
+    def backward(self, dout):
+        dx = np.zeros(self.x_shape, dtype=dout.dtype)
+        for n in range(self.x_shape[0]):
+            for k, index in enumerate(np.ndindex(self.x_shape[1:])):
+                dx[(n,) + index] = dout[n, k]
+        return dx
+
+
+class Conv2d:
+    """Convolution as six nested loops: every output pixel is a dot product of a filter and a patch."""
+
+    def __init__(self, W, b, stride=1, pad=0):
+        self.params = {"W": float_array(W, "W", "naive.Conv2d").copy(), "b": float_array(b, "b", "naive.Conv2d").copy()}
+        self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
+        self.stride, self.pad = int(stride), int(pad)
+        self.xp, self.x_shape = None, None
+
+    def forward(self, x):
+        x = float_array(x, "x", "naive.Conv2d.forward")
+        W, b, s, p = self.params["W"], self.params["b"], self.stride, self.pad
+        n_images, channels, height, width = x.shape
+        n_filters, _, fh, fw = W.shape
+        out_h, out_w = conv_output_size(height, fh, s, p), conv_output_size(width, fw, s, p)
+        self.x_shape = x.shape
+        self.xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        out = np.zeros((n_images, n_filters, out_h, out_w))
+        for n in range(n_images):
+            for f in range(n_filters):
+                for i in range(out_h):
+                    for j in range(out_w):
+                        patch = self.xp[n, :, i * s:i * s + fh, j * s:j * s + fw]
+                        out[n, f, i, j] = np.sum(patch * W[f]) + b[f]
+        return out
+
+    def backward(self, dout):
+        W, s, p = self.params["W"], self.stride, self.pad
+        n_images, n_filters, out_h, out_w = dout.shape
+        fh, fw = W.shape[2:]
+        dxp, dW, db = np.zeros_like(self.xp), np.zeros_like(W), np.zeros_like(self.params["b"])
+        for n in range(n_images):
+            for f in range(n_filters):
+                for i in range(out_h):
+                    for j in range(out_w):
+                        g = dout[n, f, i, j]
+                        db[f] += g
+                        dW[f] += g * self.xp[n, :, i * s:i * s + fh, j * s:j * s + fw]
+                        dxp[n, :, i * s:i * s + fh, j * s:j * s + fw] += g * W[f]
+        self.grads["W"], self.grads["b"] = dW, db
+        height, width = self.x_shape[2:]
+        return dxp[:, :, p:p + height, p:p + width]
+
+
+class MaxPool2d:
+    """Max pooling with loops; the gradient goes to the first maximum of each window."""
+
+    def __init__(self, pool_h, pool_w, stride=None, pad=0):
+        self.pool_h, self.pool_w = int(pool_h), int(pool_w)
+        self.stride = self.pool_h if stride is None else int(stride)
+        self.pad = int(pad)
+        self.params, self.grads = {}, {}
+        self.xp, self.x_shape, self.out_shape = None, None, None
+
+    def forward(self, x):
+        x = float_array(x, "x", "naive.MaxPool2d.forward")
+        ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
+        n_images, channels, height, width = x.shape
+        out_h, out_w = conv_output_size(height, ph, s, p), conv_output_size(width, pw, s, p)
+        self.x_shape = x.shape
+        self.xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+        out = np.zeros((n_images, channels, out_h, out_w))
+        for n, c, i, j in np.ndindex(out.shape):
+            out[n, c, i, j] = np.max(self.xp[n, c, i * s:i * s + ph, j * s:j * s + pw])
+        return out
+
+    def backward(self, dout):
+        ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
+        dxp = np.zeros_like(self.xp)
+        for n, c, i, j in np.ndindex(dout.shape):
+            window = self.xp[n, c, i * s:i * s + ph, j * s:j * s + pw]
+            di, dj = divmod(int(np.argmax(window)), pw)
+            dxp[n, c, i * s + di, j * s + dj] += dout[n, c, i, j]
+        height, width = self.x_shape[2:]
+        return dxp[:, :, p:p + height, p:p + width]
