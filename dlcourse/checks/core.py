@@ -342,61 +342,75 @@ class Exercise:
             return self._compare(case, expected, got, lambda e, g: compare(e, g, self.rtol, self.atol))
         return compare(expected, got, self.rtol, self.atol)
 
-    def matching_mistake(self, case, got):
-        for mistake in self.mistakes:
-            implementation = mistake.implementation
-            if isinstance(implementation, dict):
-                implementation = implementation.get(case.function, self.reference[case.function])
+    def _mistake_output(self, mistake, case):
+        implementation = mistake.implementation
+        if isinstance(implementation, dict):
+            implementation = implementation.get(case.function, self.reference[case.function])
+        with np.errstate(all="ignore"):
+            return to_plain(implementation(*build_argument(case.args), **build_argument(case.kwargs)))
+
+    def diagnose(self, wrong_outputs):
+        """The known mistake that explains the wrong outputs [(case, got)]: first one matching all of them,
+        else the first matching the first wrong output; None when no known mistake fits."""
+        def matches(mistake, case, got):
             try:
-                with np.errstate(all="ignore"):
-                    wrong = to_plain(implementation(*build_argument(case.args), **build_argument(case.kwargs)))
+                wrong = self._mistake_output(mistake, case)
             except Exception:
-                continue
-            if compare(wrong, got, self.rtol, self.atol) is None or _arrays_equal(wrong, got):
+                return False
+            return compare(wrong, got, self.rtol, self.atol) is None or _arrays_equal(wrong, got)
+
+        for mistake in self.mistakes:
+            if all(matches(mistake, case, got) for case, got in wrong_outputs):
+                return mistake
+        for mistake in self.mistakes:
+            if wrong_outputs and matches(mistake, *wrong_outputs[0]):
                 return mistake
         return None
 
     def judge(self, results):
         """Verdict from [(case, plain output or Raised, inputs_modified)], comparing with the reference."""
-        failures = []
+        failures, wrong_outputs = [], []
         for number, (case, got, modified) in enumerate(results, start=1):
-            message = self._judge_one(case, got, modified)
+            message, wrong_value = self._judge_one(case, got, modified)
             if message:
                 failures.append((number, case, message))
+                if wrong_value:
+                    wrong_outputs.append((case, got))
         if not failures:
             return Verdict(self.name, True, len(results), 0, self.success_line(len(results)))
         number, case, message = failures[0]
         head = (f"{self.name}: {len(failures)} of {len(results)} cases failed. "
                 f"First failure, case {number}" + (f" ({case.label})" if case.label else "") + ":")
+        mistake = self.diagnose(wrong_outputs) if wrong_outputs else None
+        if mistake:
+            message += f"\n  hint: {mistake.hint}"
         return Verdict(self.name, False, len(results), len(failures), head + "\n" + message)
 
     def success_line(self, n_cases):
         return self.success or f"✓ {self.name}: all {n_cases} cases passed"
 
     def _judge_one(self, case, got, modified):
+        """(feedback or None, whether the output was a wrong value that a known mistake may explain)."""
         call = f"{case.function}(" + ", ".join(
             [_short(a) for a in case.args] + [f"{k}={_short(v)}" for k, v in case.kwargs.items()]) + ")"
         shown = "" if case.hidden else f"  call: {call}\n"
         if isinstance(got, Raised):
             if got.type_name == "NotImplementedError":
                 return (f"  {case.function} is not implemented yet: replace `raise NotImplementedError()` "
-                        "with your code.")
-            return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else "")
+                        "with your code."), False
+            return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else ""), False
         if modified:
             return shown + (f"  {case.function} modified its input arrays in place; work on copies "
-                            "(e.g. x = x.copy(), or build new arrays) so the caller's data stay intact.")
+                            "(e.g. x = x.copy(), or build new arrays) so the caller's data stay intact."), False
         expected = self.expected(case)
         reason = self.compare(case, expected, got)
         if reason is None:
-            return None
+            return None, False
         lines = [shown + f"  {reason}"]
         if not case.hidden:
             lines.append(f"  expected: {describe(expected)}")
         lines.append(f"  got:      {describe(got)}")
-        mistake = self.matching_mistake(case, got)
-        if mistake:
-            lines.append(f"  hint: {mistake.hint}")
-        return "\n".join(lines)
+        return "\n".join(lines), True
 
 
 def _short(value):
