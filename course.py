@@ -53,8 +53,9 @@ def main(argv):
         return subprocess.call([str(python), "-m", "jupyter", "lab", "--notebook-dir", str(ROOT), *rest],
                                cwd=ROOT, env=env)
     python = ensure_environment("test")
-    env.setdefault("MPLBACKEND", "Agg")
-    return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    # both cores; a notebook's cells stay together on one worker (nbval shares a kernel per notebook)
+    parallel = [] if "-n" in rest or "-p" in rest else ["-n", "2", "--dist", "loadfile"]
+    return subprocess.call([str(python), "-m", "pytest", *parallel, *rest], cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ class ReLU:
     def forward(self, x):
         x = float_array(x, "x", "ReLU.forward")
         self.mask = x > 0
-        return np.where(self.mask, x, 0.0).astype(x.dtype, copy=False)
+        return np.maximum(x, 0.0)  # NaN stays NaN, so a broken input is noticed downstream
 
     def backward(self, dout):
         return np.where(self.mask, dout, 0.0).astype(np.result_type(dout), copy=False)

@@ -62,6 +62,11 @@ def train(net, optimizer, X_train, t_train, X_val=None, t_val=None, epochs=10, b
         raise ValueError(f"train: X_train has {len(X_train)} samples but t_train has {len(t_train)}")
     if (X_val is None) != (t_val is None):
         raise ValueError("train: give both X_val and t_val, or neither")
+    for name, X in (("X_train", X_train), ("X_val", X_val)):
+        if X is not None and not np.all(np.isfinite(X)):
+            first = np.argwhere(~np.isfinite(np.asarray(X)))[0]
+            raise ValueError(f"train: {name} contains NaN or inf (first at index {tuple(int(i) for i in first)}); "
+                             "clean the data before training")
     rng = np.random.default_rng(seed)
     history = History()
     epochs_bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)

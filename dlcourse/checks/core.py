@@ -85,6 +85,14 @@ TEST_FUNCTIONS = {
                        float(np.sum(0.5 * x[..., 0] ** 2 + 5.0 * x[..., 1] ** 2)),
                        lambda x: np.stack([x[..., 0], 10.0 * x[..., 1]], axis=-1)),
     "sin_cubic": (lambda x: float(np.sum(np.sin(x) + 0.1 * x ** 3)), lambda x: np.cos(x) + 0.3 * x ** 2),
+    # lecture 02: entries couple (a numerical gradient that does not restore x gets them wrong) ...
+    "coupled_quadratic": (lambda x: float(np.sum(x ** 2) + np.sum(x) ** 2), lambda x: 2 * x + 2 * np.sum(x)),
+    # ... and gradient functions passed to gradient_descent: here [0] is the gradient, [1] its Jacobian
+    "elongated_bowl_gradient": (lambda x: np.stack([x[..., 0], 10.0 * x[..., 1]], axis=-1),
+                                lambda x: np.diag([1.0, 10.0])),
+    "shifted_quadratic_gradient": (lambda x: 2 * (x - 1.5) + 0.5, lambda x: 2.0 * np.eye(np.size(x))),
+    "tilted_double_well": (lambda x: float(np.sum((x ** 2 - 1) ** 2 + 0.3 * x)), lambda x: 4 * x * (x ** 2 - 1) + 0.3),
+    "tilted_double_well_gradient": (lambda x: 4 * x * (x ** 2 - 1) + 0.3, lambda x: np.diag(np.ravel(12 * x ** 2 - 4))),
 }
 
 

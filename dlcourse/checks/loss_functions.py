@@ -50,6 +50,8 @@ def _compare_floored(case, expected, got, default):
         return default(expected, got)
     others = -(t[~zero] * np.log(y[~zero])).sum()
     least = (others - zero.sum() * np.log(1e-4)) / len(y)  # each zero probability costs at least -log(1e-4)
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
+        got = float(got)  # a 0-d array is a number too
     if isinstance(got, (int, float)) and not isinstance(got, bool) and np.isfinite(got) and got >= least - 1e-9:
         return None
     return (f"output: a probability of 0 for the true class must give a large finite loss (at least {least:.4g} "
@@ -99,8 +101,9 @@ register(Exercise(
     points=2,
     public=[
         Case((_softmax(NOTES_LOGITS), np.array([0, 0, 1, 0, 0])),
-             label="the notes' example, one-hot target for class 3 (expected −log 0.9 ≈ 0.105)"),
-        Case((_softmax(NOTES_LOGITS), 2), label="the notes' example with the class index 2"),
+             label="the notes' example, one-hot target for the 3rd class (−log 0.9025 ≈ 0.103; the notes "
+                   "round the probability to 0.9 first and get 0.105)"),
+        Case((_softmax(NOTES_LOGITS), 2), label="the notes' example with the class index 2 (a plain int)"),
         Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([1, 0])),
              label="a batch of 2 with class indices [1, 0]"),
         Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([[0, 0, 1], [0, 1, 0]])),
@@ -127,6 +130,10 @@ register(Exercise(
                                                   / _batch(y, t)[0].shape[0]) if np.all(_batch(y, t)[0] > 0) else np.inf,
                 "a probability of exactly 0 gives log(0) = −inf: floor y with a tiny value, np.maximum(y, 1e-300) "
                 "(or add a small delta like 1e-7) before the log"),
+        Mistake("class indices used as one-hot", lambda y, t: float(-np.sum(np.asarray(t) * np.log(np.maximum(y, 1e-300)))
+                                                                    / np.atleast_2d(y).shape[0]),
+                "t may also hold class indices (an int, or an (N,) array): when t is not shaped like y, pick "
+                "y[np.arange(N), t] (or make t one-hot with np.eye(C)[t]) instead of multiplying by t"),
     ],
     rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 added inside the log is fine
     compare=_compare_floored,

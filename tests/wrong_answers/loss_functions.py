@@ -33,6 +33,11 @@ def softmax_no_keepdims(x):
     return (e.T / np.sum(e, axis=-1)).T[..., :1].repeat(x.shape[-1], axis=-1)
 
 
+def softmax_without_keepdims(x):
+    e = np.exp(x - np.max(x, axis=-1))
+    return e / np.sum(e, axis=-1)
+
+
 # ---------------------------------------------------------------- cross-entropy
 
 def _rows(y, t):
@@ -73,6 +78,16 @@ def cross_entropy_one_hot_only(y, t):
     return -np.sum(t * np.log(y + 1e-7)) / np.atleast_2d(y).shape[0]
 
 
+def cross_entropy_int_label_unsupported(y, t):
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    batch_size = y.shape[0]
+    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
+
+
 # ---------------------------------------------------------------- squared error
 
 def _targets(y, t):
@@ -107,6 +122,10 @@ def mse_indices_as_values(y, t):
     return 0.5 * np.sum((np.atleast_2d(y) - np.reshape(t, (-1, 1))) ** 2) / np.atleast_2d(y).shape[0]
 
 
+def mse_one_hot_only(y, t):
+    return 0.5 * np.sum((y - t) ** 2) / np.atleast_2d(y).shape[0]
+
+
 # ---------------------------------------------------------------- binary cross-entropy
 
 def bce_right(p, t):
@@ -132,6 +151,11 @@ def bce_no_clip(p, t):
     return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
+def bce_terms_swapped(p, t):
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return -np.mean(t * np.log(1 - p) + (1 - t) * np.log(p))
+
+
 WRONG_ANSWERS = {
     "softmax": [
         ("exp without subtracting the maximum", softmax_no_shift, "subtract the maximum"),
@@ -139,25 +163,29 @@ WRONG_ANSWERS = {
         ("exp without normalising", softmax_unnormalised, "divide by the sum"),
         ("max and sum over the batch axis", softmax_axis0, "values differ"),
         ("broadcasting gone wrong", softmax_no_keepdims, "values differ"),
+        ("max and sum without keepdims", softmax_without_keepdims, "could not be broadcast"),
     ],
     "cross_entropy_error": [
         ("sum over the batch instead of the mean", cross_entropy_sum, "average over the batch"),
         ("every class charged", cross_entropy_all_classes, "only the true class"),
         ("minus sign missing", cross_entropy_no_minus, "minus sign"),
         ("log of zero", cross_entropy_log_zero, "large finite loss"),
-        ("only one-hot labels handled", cross_entropy_one_hot_only, "case"),
+        ("only one-hot labels handled", cross_entropy_one_hot_only, "class indices"),
+        ("t.reshape on a plain int label", cross_entropy_int_label_unsupported, "(a plain int)"),
     ],
     "mean_squared_error": [
         ("no factor 0.5", mse_no_half, "0.5"),
         ("np.mean over every entry", mse_numpy_mean, "divide by N, not by N·C"),
         ("no average over the batch", mse_no_batch_average, "average over the batch"),
         ("class indices subtracted as numbers", mse_indices_as_values, "one-hot"),
+        ("only one-hot targets handled", mse_one_hot_only, "class indices [1, 2]"),
     ],
     "binary_cross_entropy": [
         ("the (1 - t) term forgotten", bce_positive_only, "target 0"),
         ("sum instead of mean", bce_sum, "mean"),
         ("minus sign missing", bce_no_minus, "minus sign"),
         ("log(0) for p of exactly 0 or 1", bce_no_clip, "nan"),
+        ("log p and log(1 - p) swapped", bce_terms_swapped, "expected 0.279777"),
     ],
 }
 

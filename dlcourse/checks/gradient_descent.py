@@ -1,0 +1,385 @@
+"""Exercises of lecture 02: numerical gradient, gradient descent, mini-batch indices, a softmax classifier's gradient."""
+import numpy as np
+
+from .core import Case, Exercise, Fn, Mistake, Rng, register
+
+
+# ---------------------------------------------------------------- references
+
+def _numerical_gradient(f, x, h=1e-5):
+    """Centred difference (f(x + h e_i) - f(x - h e_i)) / 2h for every entry i; x is restored."""
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        f_plus = f(x)
+        x[index] = original - h
+        f_minus = f(x)
+        x[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def _gradient_descent(gradient, x0, learning_rate, steps):
+    """x <- x - learning_rate * gradient(x), ``steps`` times; returns (final x, path of steps + 1 points)."""
+    x = np.array(x0, dtype=np.float64)
+    path = [x.copy()]
+    for _ in range(steps):
+        x = x - learning_rate * gradient(x)
+        path.append(x.copy())
+    return x, np.array(path)
+
+
+def _minibatch_indices(n, batch_size, rng):
+    """One shuffled pass over n samples: order = rng.permutation(n), cut into consecutive batches."""
+    order = rng.permutation(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def _softmax_rows(scores):
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_loss_and_grad(W, X, t):
+    """Mean cross-entropy of softmax(X @ W) and its gradient dW = X^T (Y - T) / N."""
+    n = X.shape[0]
+    y = _softmax_rows(X @ W)
+    loss = -np.mean(np.log(np.maximum(y[np.arange(n), t], 1e-300)))
+    dscores = y.copy()
+    dscores[np.arange(n), t] -= 1
+    return float(loss), X.T @ dscores / n
+
+
+# ---------------------------------------------------------------- numerical_gradient
+
+def _ng_forward(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    fx = f(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        grad[index] = (f(x) - fx) / h
+        x[index] = original
+    return grad
+
+
+def _ng_over_h(f, x, h=1e-5):
+    return 2 * _numerical_gradient(f, x, h)
+
+
+def _ng_not_restored(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        x[index] += h
+        f_plus = f(x)
+        x[index] -= 2 * h
+        f_minus = f(x)
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def _ng_rows(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in range(len(x)):
+        original = x[i].copy()
+        x[i] = original + h
+        f_plus = f(x)
+        x[i] = original - h
+        f_minus = f(x)
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def _ng_all_at_once(f, x, h=1e-5):
+    return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
+
+
+def _ng_h_ignored(f, x, h=1e-5):
+    return _numerical_gradient(f, x, 1e-4)
+
+
+register(Exercise(
+    name="numerical_gradient",
+    functions="numerical_gradient",
+    reference=_numerical_gradient,
+    points=2,
+    public=[
+        Case((Fn("quadratic"), np.array([3.0, 4.0])), label="f(x) = x0² + x1² at (3, 4): expected (6, 8)"),
+        Case((Fn("quadratic"), np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.5]])), label="f(x) = Σ x² on a 2×3 matrix"),
+        Case((Fn("sin_cubic"), np.array([0.3, -1.2, 2.0, 0.0])), label="f(x) = Σ sin x + 0.1 x³ at 4 points"),
+        Case((Fn("coupled_quadratic"), np.array([1.0, -2.0, 0.5, 3.0])), {"h": 0.01},
+             label="f(x) = Σ x² + (Σ x)² with h = 0.01 (entries are coupled: x must be restored after each one)"),
+        Case((Fn("shifted_quadratic"), np.array([[[0.0, 1.0], [2.0, 3.0]], [[-1.0, 0.5], [1.5, 4.0]]])), {"h": 0.01},
+             label="f(x) = Σ (x - 1.5)² + 0.5 Σ x on a 2×2×2 array with h = 0.01"),
+        Case((Fn("sin_cubic"), np.array([0.5, 1.0])), {"h": 0.1},
+             label="f(x) = Σ sin x + 0.1 x³ with a large step h = 0.1"),
+    ],
+    hidden=lambda rng: [
+        Case((Fn(name), rng.normal(size=shape)), {"h": h}, label=f"random {name} at shape {shape}")
+        for name, shape, h in (("coupled_quadratic", (2, 3), 0.01), ("sin_cubic", (5,), 0.05),
+                               ("elongated_bowl", (3, 2), 0.01), ("quadratic", (2, 2, 3), 1e-4))],
+    mistakes=[
+        Mistake("forward difference", _ng_forward,
+                "that is the forward difference (f(x + h) - f(x)) / h, whose error grows like h: use the centred "
+                "difference (f(x + h) - f(x - h)) / (2h), whose error grows like h²"),
+        Mistake("divided by h", _ng_over_h,
+                "the two points x + h and x - h are 2h apart: divide f(x + h) - f(x - h) by 2 * h, not by h"),
+        Mistake("x not restored", _ng_not_restored,
+                "after measuring entry i, put x[i] back to its original value before moving on; otherwise the "
+                "later entries are measured at a shifted point (and the caller's x is left changed)"),
+        Mistake("rows instead of entries", _ng_rows,
+                "range(len(x)) walks over the rows of a matrix and shifts a whole row at once: visit every entry "
+                "of any shape, e.g. `for index in np.ndindex(x.shape):` (or np.nditer with multi_index)"),
+        Mistake("all entries shifted at once", _ng_all_at_once,
+                "shift one entry at a time: f(x + h) with x + h moving every entry gives one number (a directional "
+                "derivative), not the partial derivative of each entry"),
+        Mistake("h argument ignored", _ng_h_ignored,
+                "use the step h you are given: numerical_gradient(f, x, h=0.1) must step by 0.1 (the default "
+                "h=1e-5 applies only when no h is passed)"),
+    ],
+    rtol=1e-6, atol=1e-6,  # any step from 1e-7 to 1e-4 is fine where h is not given
+))
+
+
+# ---------------------------------------------------------------- gradient_descent
+
+def _gd_ascent(gradient, x0, learning_rate, steps):
+    x = np.array(x0, dtype=float)
+    path = [x.copy()]
+    for _ in range(steps):
+        x = x + learning_rate * gradient(x)
+        path.append(x.copy())
+    return x, np.array(path)
+
+
+def _gd_no_start(gradient, x0, learning_rate, steps):
+    x = np.array(x0, dtype=float)
+    path = []
+    for _ in range(steps):
+        x = x - learning_rate * gradient(x)
+        path.append(x.copy())
+    return x, np.array(path)
+
+
+def _gd_aliased_path(gradient, x0, learning_rate, steps):
+    x = np.array(x0, dtype=float)
+    path = [x]
+    for _ in range(steps):
+        x -= learning_rate * gradient(x)
+        path.append(x)
+    return x, np.array(path)
+
+
+def _gd_gradient_once(gradient, x0, learning_rate, steps):
+    x = np.array(x0, dtype=float)
+    g = gradient(x)
+    path = [x.copy()]
+    for _ in range(steps):
+        x = x - learning_rate * g
+        path.append(x.copy())
+    return x, np.array(path)
+
+
+def _gd_one_step_more(gradient, x0, learning_rate, steps):
+    return _gradient_descent(gradient, x0, learning_rate, steps + 1)
+
+
+register(Exercise(
+    name="gradient_descent",
+    functions="gradient_descent",
+    reference=_gradient_descent,
+    points=2,
+    public=[
+        Case((Fn("elongated_bowl_gradient"), np.array([-4.0, 1.5]), 0.05, 20),
+             label="f = 0.5 x0² + 5 x1², start (-4, 1.5), learning rate 0.05, 20 steps"),
+        Case((Fn("elongated_bowl_gradient"), np.array([-4.0, 1.5]), 0.21, 10),
+             label="the same bowl with learning rate 0.21 (too large: x1 diverges)"),
+        Case((Fn("shifted_quadratic_gradient"), np.array([[0.0, 1.0, 2.0], [3.0, -1.0, 0.5]]), 0.1, 5),
+             label="f = Σ (x - 1.5)² + 0.5 Σ x on a 2×3 matrix, 5 steps"),
+        Case((Fn("tilted_double_well_gradient"), np.array([-1.5, -0.2, 0.2, 1.5]), 0.05, 30),
+             label="non-convex f = Σ (x² - 1)² + 0.3 x from four starts, 30 steps (two minima)"),
+        Case((Fn("elongated_bowl_gradient"), np.array([1.0, 1.0]), 0.1, 0),
+             label="0 steps: the path is just the start"),
+    ],
+    hidden=lambda rng: [
+        Case((Fn("elongated_bowl_gradient"), rng.normal(size=2) * 3, float(rng.uniform(0.01, 0.15)), 15),
+             label="random start on the bowl"),
+        Case((Fn("tilted_double_well_gradient"), rng.uniform(-1.8, 1.8, size=(2, 2)), 0.03, 25),
+             label="random starts, non-convex"),
+        Case((Fn("shifted_quadratic_gradient"), rng.normal(size=4), 0.3, 8), label="random start, shifted bowl"),
+    ],
+    mistakes=[
+        Mistake("plus sign", _gd_ascent,
+                "the gradient points uphill: step against it, x = x - learning_rate * gradient(x) (a plus sign "
+                "climbs the loss instead of descending)"),
+        Mistake("path without the start", _gd_no_start,
+                "the path starts with x0: it holds steps + 1 points, path[0] = x0 and path[-1] = the final x"),
+        Mistake("path entries share one array", _gd_aliased_path,
+                "every point of the path is the same array updated in place (x -= ...), so they all show the "
+                "final x: append a copy (path.append(x.copy())) or build a new array with x = x - ..."),
+        Mistake("gradient computed once", _gd_gradient_once,
+                "compute the gradient again at the current x in every step; the slope changes as x moves"),
+        Mistake("one step too many", _gd_one_step_more,
+                "take exactly `steps` updates: the path then has steps + 1 points, the first one being x0"),
+    ],
+    rtol=1e-9, atol=1e-9,
+))
+
+
+# ---------------------------------------------------------------- minibatch_indices
+
+def _mb_with_replacement(n, batch_size, rng):
+    order = rng.integers(0, n, size=n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def _mb_no_shuffle(n, batch_size, rng):
+    order = np.arange(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def _mb_drop_last(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[k * batch_size:(k + 1) * batch_size] for k in range(n // batch_size)]
+
+
+def _mb_choice(n, batch_size, rng):
+    order = rng.choice(n, size=n, replace=False)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def _mb_independent_batches(n, batch_size, rng):
+    return [rng.choice(n, size=min(batch_size, n - start), replace=False) for start in range(0, n, batch_size)]
+
+
+def _compare_batches(case, expected, got, default):
+    """The default comparison, plus a plain reason when the batches are not one pass over every index."""
+    reason = default(expected, got)
+    if reason is None or not isinstance(got, (list, tuple)) or not all(isinstance(b, np.ndarray) for b in got):
+        return reason
+    n = case.args[0]
+    seen = np.concatenate([b.ravel() for b in got]) if got else np.array([], dtype=np.int64)
+    if seen.dtype.kind in "iu" and not np.array_equal(np.sort(seen), np.arange(n)):
+        counts = np.bincount(seen[(seen >= 0) & (seen < n)], minlength=n)
+        return (reason + f"\n  the batches hold {len(seen)} indices, {int(np.sum(counts > 1))} of them repeated "
+                f"and {int(np.sum(counts == 0))} of 0..{n - 1} missing: one epoch must contain every index exactly "
+                "once (batches must not overlap)")
+    return reason
+
+
+register(Exercise(
+    name="minibatch_indices",
+    functions="minibatch_indices",
+    reference=_minibatch_indices,
+    points=1,
+    public=[
+        Case((10, 3, Rng(0)), label="n = 10, batch_size = 3: batches of 3, 3, 3 and 1"),
+        Case((12, 4, Rng(1)), label="n = 12, batch_size = 4: three full batches"),
+        Case((5, 1, Rng(2)), label="batch_size = 1 (SGD): one sample per batch"),
+        Case((6, 8, Rng(3)), label="batch_size larger than n: one batch with everything (full-batch GD)"),
+        Case((1257, 128, Rng(0)), label="the digits' 1,257 training samples in batches of 128"),
+    ],
+    hidden=lambda rng: [Case((int(n), int(b), Rng(int(rng.integers(1000)))), label=f"n = {n}, batch_size = {b}")
+                        for n, b in ((int(rng.integers(20, 60)), 7), (int(rng.integers(100, 300)), 32), (9, 9))],
+    mistakes=[
+        Mistake("sampling with replacement", _mb_with_replacement,
+                "drawing indices with replacement (rng.integers / rng.choice with replace=True) repeats some samples "
+                "and skips others: one epoch must visit every sample once, so shuffle with rng.permutation(n)"),
+        Mistake("no shuffling", _mb_no_shuffle,
+                "the batches must come from a shuffled order: order = rng.permutation(n), then consecutive slices"),
+        Mistake("last batch dropped", _mb_drop_last,
+                "keep the last, smaller batch: cut with range(0, n, batch_size) so every sample is used "
+                "(n = 10 with batch_size 3 gives 4 batches)"),
+        Mistake("rng.choice instead of rng.permutation", _mb_choice,
+                "rng.choice(n, n, replace=False) is a permutation too but draws a different one from the same seed: "
+                "call rng.permutation(n) exactly once, as specified, so the batches are reproducible"),
+        Mistake("each batch drawn independently", _mb_independent_batches,
+                "drawing each batch on its own lets batches overlap: shuffle once (rng.permutation(n)) and cut "
+                "that order into consecutive slices"),
+    ],
+    compare=_compare_batches,
+))
+
+
+# ---------------------------------------------------------------- softmax_loss_and_grad
+
+def _sl_sum_not_mean(W, X, t):
+    loss, dW = _softmax_loss_and_grad(W, X, t)
+    return loss, dW * X.shape[0]
+
+
+def _sl_all_summed(W, X, t):
+    loss, dW = _softmax_loss_and_grad(W, X, t)
+    return loss * X.shape[0], dW * X.shape[0]
+
+
+def _sl_no_minus_target(W, X, t):
+    loss, _ = _softmax_loss_and_grad(W, X, t)
+    return loss, X.T @ _softmax_rows(X @ W) / X.shape[0]
+
+
+def _sl_sign(W, X, t):
+    loss, dW = _softmax_loss_and_grad(W, X, t)
+    return loss, -dW
+
+
+def _sl_transposed(W, X, t):
+    loss, dW = _softmax_loss_and_grad(W, X, t)
+    return loss, dW.T
+
+
+def _sl_no_shift(W, X, t):
+    scores = X @ W
+    e = np.exp(scores)
+    y = e / e.sum(axis=1, keepdims=True)
+    n = X.shape[0]
+    loss = -np.mean(np.log(y[np.arange(n), t]))
+    dscores = y.copy()
+    dscores[np.arange(n), t] -= 1
+    return float(loss), X.T @ dscores / n
+
+
+SMALL_W = np.array([[0.5, 1.0, 0.8], [0.9, 0.0, 0.7]])
+
+register(Exercise(
+    name="softmax_loss_and_grad",
+    functions="softmax_loss_and_grad",
+    reference=_softmax_loss_and_grad,
+    points=3,
+    public=[
+        Case((SMALL_W, np.array([[0.6, 0.9]]), np.array([2])),
+             label="a 2×3 W, one input (0.6, 0.9) of class 2: dW has W's shape (2, 3)"),
+        Case((np.zeros((3, 3)), np.array([[1.0, 2.0, 1.0], [0.5, -1.0, 1.0], [-2.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+              np.array([0, 1, 2, 1])),
+             label="W = 0 (every class equally likely: loss ln 3), a batch of 4 with a bias column of ones"),
+        Case((np.array([[1.0, -1.0], [0.5, 2.0], [-0.5, 0.0]]),
+              np.array([[2.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.0, -3.0, 1.0]]), np.array([1, 1, 0])),
+             label="3 samples, 2 features + bias, 2 classes"),
+        Case((np.array([[100.0, 99.5, 99.0], [98.5, 100.0, 99.7]]), np.array([[10.0, 0.0], [0.0, 10.0]]),
+              np.array([1, 2])),
+             label="scores near 1000 (exp would overflow without subtracting the row maximum)"),
+    ],
+    hidden=lambda rng: [
+        Case((rng.normal(size=(d, c)) * scale, rng.normal(size=(n, d)), rng.integers(0, c, size=n)),
+             label=f"random W ({d}, {c}), X ({n}, {d})")
+        for n, d, c, scale in ((8, 5, 4, 0.5), (1, 3, 2, 0.5), (16, 65, 10, 0.1))],
+    mistakes=[
+        Mistake("gradient not averaged", _sl_sum_not_mean,
+                "the loss is the mean over the batch, so its gradient is too: divide X.T @ (Y - T) by N"),
+        Mistake("loss and gradient summed", _sl_all_summed,
+                "average over the batch: the loss is -(1/N) Σ log y[n, t_n] and dW = X.T @ (Y - T) / N"),
+        Mistake("target not subtracted", _sl_no_minus_target,
+                "the gradient of the scores is Y - T (softmax output minus one-hot target): subtract 1 at each "
+                "sample's true class before multiplying by X.T"),
+        Mistake("sign flipped", _sl_sign,
+                "dL/dscores = Y - T (not T - Y): raising the true class's score lowers the loss, so its gradient "
+                "entry is negative"),
+        Mistake("dW transposed", _sl_transposed,
+                "dW must have W's shape (D, C): compute X.T @ (Y - T), not (Y - T).T @ X"),
+        Mistake("no max shift", _sl_no_shift,
+                "exp of large scores overflows (inf / inf = nan): subtract each row's maximum score before exp"),
+    ],
+    rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 inside the log is fine
+))

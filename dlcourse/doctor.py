@@ -1,0 +1,275 @@
+"""``python -m dlcourse doctor``: check that this environment can run the course, and say how to fix it.
+
+Checks, in order:
+
+- Python: the version pyproject.toml asks for (``requires-python``).
+- packages: every dependency of the course installed at the version pyproject.toml asks for
+  (the ``test`` extra too: it is what ``python3 course.py test`` installs).
+- kernel: the ``python3`` Jupyter kernel starts this environment's Python, with ipykernel.
+- widgets: the ipywidgets front-end extension of JupyterLab (``jupyterlab_widgets``) is installed, so sliders
+  show up in JupyterLab instead of ``Loading widget...``.
+- bubblewrap: ``bwrap`` is on PATH and can create a sandbox (``bwrap --ro-bind / / true``); only grading
+  (``python -m dlcourse grade``) needs it.
+
+Every check gives a ``Result``; a failed one carries the command or step that fixes it. The exit code is 0
+when every check passes, 1 otherwise.
+"""
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = ROOT / "pyproject.toml"
+WIDGETS_LABEXTENSION = "@jupyter-widgets/jupyterlab-manager"
+
+
+@dataclass
+class Result:
+    """One check: ``ok``, what was found (``detail``), and how to fix it when it failed (``fix``)."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+# ---------------------------------------------------------------- what the course asks for
+
+def _requirement(text):
+    """'numpy>=1.24' -> ('numpy', '1.24'); a requirement without a lower bound -> (name, None)."""
+    text = text.split(";")[0].strip()
+    match = re.match(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*)$", text)
+    name, spec = match.group(1), match.group(3)
+    lower = re.search(r">=\s*([0-9][0-9A-Za-z.]*)", spec)
+    return name, (lower.group(1) if lower else None)
+
+
+def requirements():
+    """(requires-python lower bound, [(package, lower bound)], [(test package, lower bound)]).
+
+    Read from pyproject.toml next to the package when it is there (a source checkout), otherwise from the
+    installed distribution's metadata.
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = None
+    if tomllib is not None and PYPROJECT.exists():
+        project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+        python = _requirement("python" + project.get("requires-python", ">=3.10"))[1]
+        runtime = [_requirement(r) for r in project.get("dependencies", [])]
+        test = [_requirement(r) for r in project.get("optional-dependencies", {}).get("test", [])]
+        return python, runtime, test
+    meta = importlib.metadata.metadata("dlcourse")
+    python = _requirement("python" + (meta.get("Requires-Python") or ">=3.10"))[1]
+    runtime, test = [], []
+    for line in meta.get_all("Requires-Dist") or []:
+        marker = line.split(";", 1)[1] if ";" in line else ""
+        if "extra" in marker:
+            if re.search(r"extra\s*==\s*['\"]test['\"]", marker):
+                test.append(_requirement(line))
+        else:
+            runtime.append(_requirement(line))
+    return python, runtime, test
+
+
+def _version_tuple(text):
+    """'1.24.3' -> (1, 24, 3); pre-release suffixes are dropped ('2.0.0rc1' -> (2, 0, 0))."""
+    parts = []
+    for piece in str(text).split("."):
+        digits = re.match(r"\d+", piece)
+        if not digits:
+            break
+        parts.append(int(digits.group()))
+        if digits.group() != piece:
+            break
+    return tuple(parts)
+
+
+def at_least(version, lower):
+    return lower is None or _version_tuple(version) >= _version_tuple(lower)
+
+
+# ---------------------------------------------------------------- probes (tests replace these)
+
+def python_version():
+    return ".".join(map(str, sys.version_info[:3]))
+
+
+def installed_version(package):
+    """The installed version of a distribution, or None when it is not installed."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def run(argv, timeout=60):
+    """Run a command; (return code, stdout + stderr). A command that cannot start gives code 127."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return 127, str(error)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def find_kernelspec(name="python3"):
+    """(argv, resource directory) of the kernel Jupyter starts for ``name``, or None when there is none."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    except ImportError:
+        return None
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return None
+    return list(spec.argv), spec.resource_dir
+
+
+def labextension_dirs():
+    """Every folder where JupyterLab looks for prebuilt extensions."""
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return [Path(sys.prefix) / "share" / "jupyter" / "labextensions"]
+    return [Path(p) for p in jupyter_path("labextensions")]
+
+
+def which(program):
+    return shutil.which(program)
+
+
+# ---------------------------------------------------------------- the checks
+
+def _pip():
+    return f"{sys.executable} -m pip"
+
+
+def check_python():
+    lower = requirements()[0]
+    version = python_version()
+    if at_least(version, lower):
+        return [Result("Python", True, f"Python {version} (the course needs >= {lower})")]
+    return [Result("Python", False, f"Python {version} is too old: the course needs Python >= {lower}",
+                   f"install Python {lower} or newer (python.org, your package manager, or conda), then "
+                   f"recreate the environment: delete .venv and run `python3 course.py lab` with the new Python")]
+
+
+def check_packages():
+    _, runtime, test = requirements()
+    results = []
+    for group, packages in (("", runtime), (" (test)", test)):
+        extra = "[test]" if group else ""
+        for package, lower in packages:
+            version = installed_version(package)
+            name = f"{package}{group}"
+            if version is None:
+                results.append(Result(name, False, f"{package} is not installed",
+                                      f"{_pip()} install -e '{ROOT}{extra}'   (or: {_pip()} install "
+                                      f"'{package}>={lower}')" if lower else f"{_pip()} install {package}"))
+            elif not at_least(version, lower):
+                results.append(Result(name, False, f"{package} {version} is too old (the course needs >= {lower})",
+                                      f"{_pip()} install --upgrade '{package}>={lower}'"))
+            else:
+                results.append(Result(name, True, f"{package} {version}" + (f" (>= {lower})" if lower else "")))
+    return results
+
+
+def check_kernel():
+    fix = (f"{sys.executable} -m pip install ipykernel && "
+           f"{sys.executable} -m ipykernel install --sys-prefix --name python3")
+    found = find_kernelspec("python3")
+    if found is None:
+        return [Result("Jupyter kernel", False, "no 'python3' Jupyter kernel is installed", fix)]
+    argv, where = found
+    program = argv[0] if argv else ""
+    # Jupyter starts a kernel whose argv[0] is plain "python" with the server's own interpreter.
+    if program in ("python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+        program = sys.executable
+    code, output = run([program, "-c", "import sys, ipykernel; print(sys.prefix)"], timeout=60)
+    if code != 0:
+        return [Result("Jupyter kernel", False,
+                       f"the 'python3' kernel ({where}) cannot start ipykernel with {program}: {output[-300:]}",
+                       fix + (f"   (and remove the broken kernel folder {where})" if where else ""))]
+    prefix = output.strip().splitlines()[-1] if output.strip() else ""
+    if os.path.normcase(os.path.abspath(prefix)) != os.path.normcase(os.path.abspath(sys.prefix)):
+        return [Result("Jupyter kernel", False,
+                       f"the 'python3' kernel ({where}) runs the Python of {prefix}, not this environment "
+                       f"({sys.prefix}): notebooks would not find dlcourse",
+                       f"remove {where} (it hides this environment's kernel), or run: {fix}")]
+    return [Result("Jupyter kernel", True, f"'python3' runs {program} ({where})")]
+
+
+def check_widgets():
+    version = installed_version("jupyterlab_widgets")
+    fix = f"{_pip()} install --force-reinstall 'jupyterlab_widgets>=3' 'ipywidgets>=8', then restart JupyterLab"
+    if version is None:
+        return [Result("widgets front-end", False,
+                       "jupyterlab_widgets is not installed: sliders show as 'Loading widget...' in JupyterLab", fix)]
+    for folder in labextension_dirs():
+        if (folder / WIDGETS_LABEXTENSION / "package.json").exists():
+            return [Result("widgets front-end", True,
+                           f"jupyterlab_widgets {version}, extension in {folder / WIDGETS_LABEXTENSION}")]
+    return [Result("widgets front-end", False,
+                   f"jupyterlab_widgets {version} is installed but JupyterLab cannot find the extension "
+                   f"{WIDGETS_LABEXTENSION} in any of: {', '.join(map(str, labextension_dirs()))}", fix)]
+
+
+def check_bubblewrap():
+    why = "(only instructors grading a class need it; learners can ignore this line)"
+    path = which("bwrap")
+    if path is None:
+        return [Result("bubblewrap", False, f"bwrap is not on PATH: `python -m dlcourse grade` cannot sandbox "
+                       f"submissions {why}",
+                       "Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap; "
+                       "Arch: sudo pacman -S bubblewrap. It needs Linux: on macOS or Windows grade inside a "
+                       "Linux machine, container or WSL2")]
+    code, output = run([path, "--ro-bind", "/", "/", "true"], timeout=30)
+    if code != 0:
+        return [Result("bubblewrap", False, f"{path} cannot create a sandbox ({output[-300:] or f'exit {code}'}) "
+                       f"{why}",
+                       "allow unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+                       "(Debian), or on Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0; "
+                       "inside Docker run the container with --security-opt seccomp=unconfined "
+                       "--security-opt apparmor=unconfined (or --privileged)")]
+    return [Result("bubblewrap", True, f"{path} can sandbox grading runs")]
+
+
+CHECKS = [check_python, check_packages, check_kernel, check_widgets, check_bubblewrap]
+
+
+def diagnose():
+    """Run every check; a check that itself crashes counts as a failed check."""
+    results = []
+    for check in CHECKS:
+        try:
+            results.extend(check())
+        except Exception as error:  # one broken probe must not hide the other checks
+            results.append(Result(check.__name__.replace("check_", ""), False,
+                                  f"the check failed: {type(error).__name__}: {error}",
+                                  "reinstall the course: python3 course.py lab"))
+    return results
+
+
+def report(results, out=None):
+    out = out or sys.stdout
+    for result in results:
+        print(f"{'✓' if result.ok else '✗'} {result.name}: {result.detail}", file=out)
+        if not result.ok and result.fix:
+            print(f"    fix: {result.fix}", file=out)
+    problems = sum(not r.ok for r in results)
+    if problems:
+        print(f"\n{problems} problem{'s' if problems > 1 else ''} found; fix {'them' if problems > 1 else 'it'} "
+              f"as shown above, then run `python -m dlcourse doctor` again.", file=out)
+    else:
+        print("\nEverything the course needs is in place.", file=out)
+    return problems
+
+
+def main(args=None):
+    return 1 if report(diagnose()) else 0

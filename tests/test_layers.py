@@ -1,0 +1,261 @@
+"""Every layer, fast and plain-loop versions: gradient check in float64 and agreement to 1e-12."""
+import numpy as np
+import pytest
+
+from dlcourse import layers, naive
+from dlcourse.gradcheck import check_layer, numerical_gradient, rel_error
+
+GRAD_TOL = 1e-7
+AGREE_TOL = 1e-12
+
+
+def away_from_kinks(x, margin=1e-3):
+    """Push entries away from 0, where ReLU-like layers have a kink the centred difference cannot see."""
+    return np.where(np.abs(x) < margin, np.sign(x) * margin + (x == 0) * margin, x)
+
+
+def make(rng, module, kind, shape):
+    """(layer, x) for a layer kind and input shape; the same rng state gives the same layer in both modules."""
+    if kind == "Affine":
+        d = int(np.prod(shape[1:]))
+        return module.Affine(rng.standard_normal((d, 5)), rng.standard_normal(5)), rng.standard_normal(shape)
+    if kind in ("ReLU", "Sigmoid", "Tanh"):
+        return getattr(module, kind)(), away_from_kinks(rng.standard_normal(shape))
+    if kind == "LeakyReLU":
+        return module.LeakyReLU(0.1), away_from_kinks(rng.standard_normal(shape))
+    if kind == "PReLU":
+        return module.PReLU(rng.uniform(0.05, 0.3, size=shape[1:])), away_from_kinks(rng.standard_normal(shape))
+    if kind == "PReLU-scalar":
+        return module.PReLU(0.2), away_from_kinks(rng.standard_normal(shape))
+    if kind == "Flatten":
+        return module.Flatten(), rng.standard_normal(shape)
+    raise ValueError(kind)
+
+
+DENSE_CASES = [(kind, shape) for kind in ("Affine", "ReLU", "LeakyReLU", "PReLU", "PReLU-scalar", "Sigmoid", "Tanh")
+               for shape in ((1, 7), (4, 3), (3, 2, 5))] + [("Flatten", (2, 3, 4)), ("Flatten", (1, 2, 2, 3))]
+
+CONV_CASES = [  # (x shape, W shape, stride, pad)
+    ((1, 1, 5, 5), (2, 1, 3, 3), 1, 0),
+    ((2, 3, 6, 5), (4, 3, 3, 2), 1, 1),
+    ((2, 2, 7, 6), (3, 2, 3, 3), 2, 1),
+    ((3, 1, 4, 7), (2, 1, 1, 3), 1, 2),
+]
+
+POOL_CASES = [  # (x shape, pool_h, pool_w, stride, pad)
+    ((1, 1, 4, 4), 2, 2, None, 0),
+    ((2, 3, 6, 5), 2, 2, None, 0),
+    ((2, 2, 7, 6), 3, 2, 2, 1),
+    ((1, 2, 5, 5), 3, 3, 1, 0),
+]
+
+
+def distinct_values(rng, shape):
+    """Random values with gaps of at least 1e-2 between any two, so max pooling has no near-ties."""
+    values = rng.permutation(int(np.prod(shape))) * 1e-2 + rng.uniform(0, 1e-3)
+    return values.reshape(shape)
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("kind, shape", DENSE_CASES)
+def test_dense_layers_gradient_check(module, kind, shape):
+    layer, x = make(np.random.default_rng(0), module, kind, shape)
+    errors = check_layer(layer, x)
+    assert max(errors.values()) < GRAD_TOL, errors
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", CONV_CASES)
+def test_conv2d_gradient_check(module, x_shape, w_shape, stride, pad):
+    rng = np.random.default_rng(1)
+    layer = module.Conv2d(rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), stride=stride, pad=pad)
+    errors = check_layer(layer, rng.standard_normal(x_shape))
+    assert max(errors.values()) < GRAD_TOL, errors
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("x_shape, ph, pw, stride, pad", POOL_CASES)
+def test_maxpool_gradient_check(module, x_shape, ph, pw, stride, pad):
+    rng = np.random.default_rng(2)
+    layer = module.MaxPool2d(ph, pw, stride=stride, pad=pad)
+    errors = check_layer(layer, distinct_values(rng, x_shape), h=1e-6)
+    assert errors["x"] < GRAD_TOL, errors
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("n, c", [(1, 4), (5, 3), (3, 10)])
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_softmax_with_loss_gradient_check(module, n, c, one_hot):
+    rng = np.random.default_rng(3)
+    x, t = rng.standard_normal((n, c)), rng.integers(0, c, size=n)
+    if one_hot:
+        t = np.eye(c)[t]
+    layer = module.SoftmaxWithLoss()
+    layer.forward(x, t)
+    dx = layer.backward()
+    assert rel_error(dx, numerical_gradient(lambda _: layer.forward(x, t), x)) < GRAD_TOL
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("shape", [(1, 6), (4, 3, 2)])
+def test_dropout_gradient_check_with_fixed_mask(module, shape):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape)
+    layer = module.Dropout(0.25, seed=7)
+    out = layer.forward(x, train=True)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+    mask = layer.mask
+    # with the mask fixed, the layer is linear: out = x * mask
+    assert rel_error(dx, numerical_gradient(lambda z: float(np.sum(z * mask * dout)), x)) < GRAD_TOL
+    assert np.allclose(out, x * mask)
+
+
+def _fast_and_naive(make_layer):
+    return make_layer(layers), make_layer(naive)
+
+
+def _assert_agree(fast, slow, x, **kwargs):
+    rng = np.random.default_rng(5)
+    out_fast, out_slow = fast.forward(x, **kwargs), slow.forward(x, **kwargs)
+    assert out_fast.shape == out_slow.shape
+    assert np.max(np.abs(out_fast - out_slow)) <= AGREE_TOL * max(1.0, np.max(np.abs(out_slow)))
+    dout = rng.standard_normal(out_fast.shape)
+    dx_fast, dx_slow = fast.backward(dout), slow.backward(dout)
+    assert np.max(np.abs(dx_fast - dx_slow)) <= AGREE_TOL * max(1.0, np.max(np.abs(dx_slow)))
+    for name in fast.grads:
+        assert np.max(np.abs(fast.grads[name] - slow.grads[name])) <= AGREE_TOL * max(1.0, np.max(np.abs(slow.grads[name])))
+
+
+@pytest.mark.parametrize("kind, shape", DENSE_CASES)
+def test_dense_fast_and_naive_agree(kind, shape):
+    fast, x = make(np.random.default_rng(6), layers, kind, shape)
+    slow, _ = make(np.random.default_rng(6), naive, kind, shape)
+    _assert_agree(fast, slow, x)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", CONV_CASES)
+def test_conv2d_fast_and_naive_agree(x_shape, w_shape, stride, pad):
+    rng = np.random.default_rng(7)
+    W, b, x = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), rng.standard_normal(x_shape)
+    fast, slow = _fast_and_naive(lambda m: m.Conv2d(W, b, stride=stride, pad=pad))
+    _assert_agree(fast, slow, x)
+
+
+@pytest.mark.parametrize("x_shape, ph, pw, stride, pad", POOL_CASES)
+def test_maxpool_fast_and_naive_agree(x_shape, ph, pw, stride, pad):
+    x = np.random.default_rng(8).standard_normal(x_shape)
+    fast, slow = _fast_and_naive(lambda m: m.MaxPool2d(ph, pw, stride=stride, pad=pad))
+    _assert_agree(fast, slow, x)
+
+
+def test_maxpool_ties_go_to_the_first_maximum_in_both_versions():
+    x = np.zeros((1, 1, 2, 2))
+    for module in (layers, naive):
+        layer = module.MaxPool2d(2, 2)
+        layer.forward(x)
+        assert np.array_equal(layer.backward(np.ones((1, 1, 1, 1))), [[[[1.0, 0.0], [0.0, 0.0]]]])
+
+
+def test_softmax_with_loss_and_dropout_fast_and_naive_agree():
+    rng = np.random.default_rng(9)
+    x, t = rng.standard_normal((4, 6)), rng.integers(0, 6, size=4)
+    fast, slow = layers.SoftmaxWithLoss(), naive.SoftmaxWithLoss()
+    assert abs(fast.forward(x, t) - slow.forward(x, t)) < AGREE_TOL
+    assert np.max(np.abs(fast.backward() - slow.backward())) < AGREE_TOL
+    fast, slow = layers.Dropout(0.3, seed=1), naive.Dropout(0.3, seed=1)
+    _assert_agree(fast, slow, rng.standard_normal((3, 5)), train=True)
+    _assert_agree(fast, slow, rng.standard_normal((3, 5)), train=False)
+
+
+def test_dropout_ratio_is_the_probability_of_dropping_and_test_mode_is_identity():
+    x = np.ones((200, 200))
+    layer = layers.Dropout(0.25, seed=0)
+    out = layer.forward(x, train=True)
+    assert abs(np.mean(out == 0) - 0.25) < 0.01           # one unit in four dropped
+    assert np.allclose(out[out != 0], 1 / 0.75)             # inverted scaling
+    assert abs(out.mean() - 1.0) < 0.02                      # expectation unchanged
+    assert np.array_equal(layer.forward(x, train=False), x)  # nothing changes at test time
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.0, 1.5])
+def test_dropout_ratio_outside_range_is_rejected(ratio):
+    with pytest.raises(ValueError, match=r"ratio .* must be in \[0, 1\), got"):
+        layers.Dropout(ratio)
+
+
+def test_affine_bad_shapes_say_what_was_expected():
+    layer = layers.Affine(np.zeros((64, 10)), np.zeros(10))
+    with pytest.raises(ValueError) as error:
+        layer.forward(np.zeros((32, 63)))
+    assert str(error.value) == ("Affine.forward: x has 63 features, W expects 64 "
+                                "(x.shape=(32, 63), W.shape=(64, 10))")
+    with pytest.raises(ValueError, match=r"b \(M,\)"):
+        layers.Affine(np.zeros((4, 3)), np.zeros(4))
+
+
+def test_bad_dtypes_and_labels_are_rejected():
+    with pytest.raises(ValueError, match="real numeric array, got dtype <U1"):
+        layers.ReLU().forward(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 2\], got values from 0 to 3"):
+        layers.SoftmaxWithLoss().forward(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(ValueError, match="class indices t must be integers, got dtype float64"):
+        layers.SoftmaxWithLoss().forward(np.zeros((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"x has 2 channels, the filters expect 3"):
+        layers.Conv2d(np.zeros((4, 3, 3, 3)), np.zeros(4)).forward(np.zeros((1, 2, 5, 5)))
+    with pytest.raises(ValueError, match=r"x must be \(N, C, H, W\), got shape \(5, 5\)"):
+        layers.MaxPool2d(2, 2).forward(np.zeros((5, 5)))
+
+
+def test_layers_never_modify_their_arguments():
+    rng = np.random.default_rng(10)
+    W, b, x = rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal((3, 6))
+    copies = [a.copy() for a in (W, b, x)]
+    affine = layers.Affine(W, b)
+    dout = rng.standard_normal((3, 4))
+    dout_copy = dout.copy()
+    affine.forward(x)
+    affine.backward(dout)
+    affine.params["W"] -= 1.0  # training the layer must not change the caller's W
+    for layer in (layers.ReLU(), layers.LeakyReLU(), layers.PReLU(0.1), layers.Sigmoid(), layers.Tanh(),
+                  layers.Dropout(0.5, seed=0)):
+        layer.forward(x)
+        layer.backward(rng.standard_normal(x.shape).copy())
+        relu_dout = np.full(x.shape, -2.0)
+        relu_dout_copy = relu_dout.copy()
+        layer.forward(x)
+        layer.backward(relu_dout)
+        assert np.array_equal(relu_dout, relu_dout_copy), type(layer).__name__
+    for original, current in zip(copies, (W, b, x)):
+        assert np.array_equal(original, current)
+    assert np.array_equal(dout, dout_copy)
+
+
+def test_conv_output_size_is_an_integer_and_checks_fit():
+    assert layers.conv_output_size(7, 3, stride=2, pad=1) == 4
+    assert isinstance(layers.conv_output_size(8, 3, 2, 0), int)
+    with pytest.raises(ValueError, match="does not fit"):
+        layers.conv_output_size(2, 5)
+
+
+def test_im2col_rows_are_flattened_patches_in_filter_order():
+    x = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
+    col = layers.im2col(x, 2, 3, stride=1, pad=0)
+    assert col.shape == (2 * 3 * 3, 3 * 2 * 3)
+    assert np.array_equal(col[3 * 3 + 1 * 3 + 2], x[1, :, 1:3, 2:5].ravel())
+
+
+def test_numerical_gradient_restores_x_and_rejects_integer_arrays():
+    x = np.array([[1.0, -2.0, 3.0]])
+    before = x.copy()
+    grad = numerical_gradient(lambda z: float(np.sum(z ** 2)), x)
+    assert np.array_equal(x, before)
+    assert rel_error(grad, 2 * before) < 1e-9
+    with pytest.raises(ValueError, match="floating-point ndarray"):
+        numerical_gradient(lambda z: 0.0, np.array([1, 2]))
+
+
+def test_rel_error_floors_the_denominator():
+    assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert rel_error([1e-12], [0.0]) == pytest.approx(1e-4)
+    assert rel_error([1.0], [1.0 + 1e-9]) < 1e-9

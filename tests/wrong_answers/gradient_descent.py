@@ -1,0 +1,268 @@
+"""Typical wrong answers to the lecture-02 exercises, written as learners write them."""
+import numpy as np
+
+
+# ---------------------------------------------------------------- numerical_gradient
+
+def numerical_gradient_right(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = tmp_val + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+        it.iternext()
+    return grad
+
+
+def numerical_gradient_forward(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    fx = f(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        grad[idx] = (f(x) - fx) / h
+        x[idx] = tmp
+    return grad
+
+
+def numerical_gradient_over_h(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        fxh1 = f(x)
+        x[idx] = tmp - h
+        fxh2 = f(x)
+        x[idx] = tmp
+        grad[idx] = (fxh1 - fxh2) / h
+    return grad
+
+
+def numerical_gradient_not_restored(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        fxh1 = f(x)
+        x[idx] = tmp - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+    return grad
+
+
+def numerical_gradient_1d_loop(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        tmp = x[i].copy()
+        x[i] = tmp + h
+        fxh1 = f(x)
+        x[i] = tmp - h
+        fxh2 = f(x)
+        x[i] = tmp
+        grad[i] = (fxh1 - fxh2) / (2 * h)
+    return grad
+
+
+def numerical_gradient_fixed_h(f, x, h=1e-5):
+    h = 1e-4  # "a good step", ignoring the argument
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        fxh1 = f(x)
+        x[idx] = tmp - h
+        fxh2 = f(x)
+        x[idx] = tmp
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+    return grad
+
+
+# ---------------------------------------------------------------- gradient_descent
+
+def gradient_descent_right(gradient, x0, learning_rate, steps):
+    x = x0.copy()
+    path = [x0.copy()]
+    for _ in range(steps):
+        x = x - learning_rate * gradient(x)
+        path.append(x)
+    return x, np.array(path)
+
+
+def gradient_descent_plus(gradient, x0, learning_rate, steps):
+    x = x0.copy()
+    path = [x0.copy()]
+    for _ in range(steps):
+        x = x + learning_rate * gradient(x)
+        path.append(x)
+    return x, np.array(path)
+
+
+def gradient_descent_in_place(gradient, x0, learning_rate, steps):
+    x = x0.copy()
+    path = [x]
+    for _ in range(steps):
+        x -= learning_rate * gradient(x)
+        path.append(x)
+    return x, np.array(path)
+
+
+def gradient_descent_no_start(gradient, x0, learning_rate, steps):
+    x = x0.copy()
+    path = []
+    for _ in range(steps):
+        x = x - learning_rate * gradient(x)
+        path.append(x)
+    return x, np.array(path)
+
+
+def gradient_descent_extra_step(gradient, x0, learning_rate, steps):
+    x = x0.copy()
+    path = [x0.copy()]
+    for _ in range(steps + 1):
+        x = x - learning_rate * gradient(x)
+        path.append(x)
+    return x, np.array(path)
+
+
+def gradient_descent_stale_gradient(gradient, x0, learning_rate, steps):
+    grad = gradient(x0)
+    x = x0.copy()
+    path = [x0.copy()]
+    for _ in range(steps):
+        x = x - learning_rate * grad
+        path.append(x)
+    return x, np.array(path)
+
+
+# ---------------------------------------------------------------- minibatch_indices
+
+def minibatch_indices_right(n, batch_size, rng):
+    index = np.arange(n)
+    rng.shuffle(index)  # the same draw as rng.permutation(n)
+    batches = []
+    for start in range(0, n, batch_size):
+        batches.append(index[start:start + batch_size])
+    return batches
+
+
+def minibatch_indices_replacement(n, batch_size, rng):
+    index = rng.choice(n, n)
+    return [index[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def minibatch_indices_sorted(n, batch_size, rng):
+    index = np.arange(n)
+    return [index[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def minibatch_indices_drop_last(n, batch_size, rng):
+    index = rng.permutation(n)
+    return [index[i * batch_size:(i + 1) * batch_size] for i in range(n // batch_size)]
+
+
+def minibatch_indices_array_split(n, batch_size, rng):
+    return np.array_split(rng.permutation(n), max(n // batch_size, 1))
+
+
+def minibatch_indices_fresh_draws(n, batch_size, rng):
+    return [rng.choice(n, batch_size, replace=False) if batch_size <= n else rng.permutation(n)
+            for _ in range(0, n, batch_size)]
+
+
+# ---------------------------------------------------------------- softmax_loss_and_grad
+
+def _softmax(s):
+    e = np.exp(s - np.max(s, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def softmax_loss_and_grad_right(W, X, t):
+    N = X.shape[0]
+    y = _softmax(X @ W)
+    T = np.eye(W.shape[1])[t]
+    loss = -np.sum(T * np.log(y + 1e-7)) / N
+    dW = X.T @ (y - T) / N
+    return loss, dW
+
+
+def softmax_loss_and_grad_not_averaged(W, X, t):
+    N = X.shape[0]
+    y = _softmax(X @ W)
+    T = np.eye(W.shape[1])[t]
+    loss = -np.sum(T * np.log(y + 1e-7)) / N
+    dW = X.T @ (y - T)
+    return loss, dW
+
+
+def softmax_loss_and_grad_no_shift(W, X, t):
+    N = X.shape[0]
+    s = X @ W
+    y = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)
+    T = np.eye(W.shape[1])[t]
+    return -np.sum(T * np.log(y + 1e-7)) / N, X.T @ (y - T) / N
+
+
+def softmax_loss_and_grad_no_target(W, X, t):
+    N = X.shape[0]
+    y = _softmax(X @ W)
+    loss = -np.mean(np.log(y[np.arange(N), t] + 1e-7))
+    return loss, X.T @ y / N
+
+
+def softmax_loss_and_grad_transposed(W, X, t):
+    N = X.shape[0]
+    y = _softmax(X @ W)
+    T = np.eye(W.shape[1])[t]
+    return -np.sum(T * np.log(y + 1e-7)) / N, (y - T).T @ X / N
+
+
+def softmax_loss_and_grad_loss_summed(W, X, t):
+    N = X.shape[0]
+    y = _softmax(X @ W)
+    T = np.eye(W.shape[1])[t]
+    return -np.sum(T * np.log(y + 1e-7)), X.T @ (y - T) / N
+
+
+WRONG_ANSWERS = {
+    "numerical_gradient": [
+        ("forward difference", numerical_gradient_forward, "centred difference"),
+        ("divided by h instead of 2h", numerical_gradient_over_h, "2 * h"),
+        ("x never restored", numerical_gradient_not_restored, "original value"),
+        ("loop over the rows only", numerical_gradient_1d_loop, "np.ndindex"),
+        ("the h argument ignored", numerical_gradient_fixed_h, "values differ"),
+    ],
+    "gradient_descent": [
+        ("plus sign in the update", gradient_descent_plus, "uphill"),
+        ("in-place update appended without a copy", gradient_descent_in_place, "copy"),
+        ("path missing the start", gradient_descent_no_start, "path[0] = x0"),
+        ("one update too many", gradient_descent_extra_step, "exactly `steps` updates"),
+        ("gradient taken at x0 only", gradient_descent_stale_gradient, "current x"),
+    ],
+    "minibatch_indices": [
+        ("sampling with replacement", minibatch_indices_replacement, "replacement"),
+        ("no shuffling", minibatch_indices_sorted, "shuffled order"),
+        ("last partial batch dropped", minibatch_indices_drop_last, "smaller batch"),
+        ("np.array_split into n // batch_size parts", minibatch_indices_array_split, "values"),
+        ("every batch drawn afresh", minibatch_indices_fresh_draws, "overlap"),
+    ],
+    "softmax_loss_and_grad": [
+        ("gradient not averaged over the batch", softmax_loss_and_grad_not_averaged, "divide"),
+        ("exp without subtracting the maximum", softmax_loss_and_grad_no_shift, "maximum"),
+        ("one-hot target not subtracted", softmax_loss_and_grad_no_target, "subtract 1"),
+        ("(Y - T).T @ X", softmax_loss_and_grad_transposed, "W's shape"),
+        ("loss summed over the batch", softmax_loss_and_grad_loss_summed, "output[0]"),
+    ],
+}
+
+RIGHT_ANSWERS = {
+    "numerical_gradient": numerical_gradient_right,
+    "gradient_descent": gradient_descent_right,
+    "minibatch_indices": minibatch_indices_right,
+    "softmax_loss_and_grad": softmax_loss_and_grad_right,
+}
