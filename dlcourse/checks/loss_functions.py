@@ -101,8 +101,7 @@ register(Exercise(
     points=2,
     public=[
         Case((_softmax(NOTES_LOGITS), np.array([0, 0, 1, 0, 0])),
-             label="the notes' example, one-hot target for the 3rd class (−log 0.9025 ≈ 0.103; the notes "
-                   "round the probability to 0.9 first and get 0.105)"),
+             label="the notes' example, one-hot target for the 3rd class (−log 0.9025 ≈ 0.103)"),
         Case((_softmax(NOTES_LOGITS), 2), label="the notes' example with the class index 2 (a plain int)"),
         Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([1, 0])),
              label="a batch of 2 with class indices [1, 0]"),
