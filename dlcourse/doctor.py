@@ -220,23 +220,37 @@ def check_widgets():
                    f"{WIDGETS_LABEXTENSION} in any of: {', '.join(map(str, labextension_dirs()))}", fix)]
 
 
+def _grading_namespaces():
+    """The namespaces ``python -m dlcourse grade`` asks bubblewrap for (see grader/sandbox.py)."""
+    flags = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+             "--unshare-uts", "--unshare-cgroup-try"]
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        flags.append("--unshare-user")
+    return flags + ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+
+
 def check_bubblewrap():
-    why = "(only instructors grading a class need it; learners can ignore this line)"
+    why = ("(only instructors grading a class need it: without it `python -m dlcourse grade` still runs, with "
+           "resource limits only, and submissions could read solutions/ and use the network)")
+    namespaces_fix = ("allow unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+                      "(Debian), or on Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0; "
+                      "inside Docker run the container with --security-opt seccomp=unconfined "
+                      "--security-opt apparmor=unconfined (or --privileged)")
     path = which("bwrap")
     if path is None:
-        return [Result("bubblewrap", False, f"bwrap is not on PATH: `python -m dlcourse grade` cannot sandbox "
-                       f"submissions {why}",
+        return [Result("bubblewrap", False, f"bwrap is not on PATH {why}",
                        "Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap; "
                        "Arch: sudo pacman -S bubblewrap. It needs Linux: on macOS or Windows grade inside a "
                        "Linux machine, container or WSL2")]
     code, output = run([path, "--ro-bind", "/", "/", "true"], timeout=30)
     if code != 0:
         return [Result("bubblewrap", False, f"{path} cannot create a sandbox ({output[-300:] or f'exit {code}'}) "
-                       f"{why}",
-                       "allow unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
-                       "(Debian), or on Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0; "
-                       "inside Docker run the container with --security-opt seccomp=unconfined "
-                       "--security-opt apparmor=unconfined (or --privileged)")]
+                       f"{why}", namespaces_fix)]
+    code, output = run([path, *_grading_namespaces()], timeout=30)
+    if code != 0:
+        return [Result("bubblewrap", False, f"{path} runs, but not with the isolation grading asks for (new pid, "
+                       f"network, ipc and uts namespaces): {output[-300:] or f'exit {code}'} {why}",
+                       namespaces_fix)]
     return [Result("bubblewrap", True, f"{path} can sandbox grading runs")]
 
 

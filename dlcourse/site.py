@@ -115,7 +115,9 @@ class _Links:
             source = self.source_dir / unquote(parts.path)
             destination = self.target(source)
             if destination is None or not source.exists():
-                self.warnings.append(f"{page_name}: link to {url} does not lead to a published course file")
+                warning = f"{page_name}: link to {url} does not lead to a published course file"
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
                 return match.group(0)
             if source.name not in self.pages or source.resolve().parent != self.source_dir.resolve():
                 destination.parent.mkdir(parents=True, exist_ok=True)

@@ -145,6 +145,20 @@ def test_bubblewrap_unusable(healthy, capsys):
     assert "unprivileged_userns_clone=1" in out
 
 
+def test_bubblewrap_without_the_namespaces_grading_needs(healthy, capsys):
+    def run(argv, timeout=60):
+        if Path(argv[0]).name == "bwrap":
+            return (1, "bwrap: Creating new namespace failed: Operation not permitted") if "--unshare-net" in argv \
+                else (0, "")
+        return 0, sys.prefix
+
+    healthy.setattr(doctor, "run", run)
+    code, out, failed = failures(capsys)
+    assert code == 1
+    assert len(failed) == 1 and failed[0].startswith("✗ bubblewrap: /usr/bin/bwrap runs, but not with the isolation")
+    assert "Operation not permitted" in failed[0] and "apparmor_restrict_unprivileged_userns=0" in out
+
+
 def test_a_crashing_check_is_reported_and_the_others_still_run(healthy, capsys):
     def broken():
         raise RuntimeError("boom")

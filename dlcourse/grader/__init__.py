@@ -1,0 +1,455 @@
+"""``python -m dlcourse grade SUBMISSION... --out grades.csv [--jobs N] [--timeout S] [--assignment NN_slug]``.
+
+A grader that learners cannot fool: the learner's code computes, but every verdict is reached here, in the
+grader process, which the learner's code never touches.
+
+How a submission is graded
+--------------------------
+1. Matching. ``NN_slug.ipynb`` (the file name learners downloaded; a name that starts with a known
+   ``NN_slug`` also matches, e.g. ``01_loss_functions (1).ipynb``) is graded against the pristine
+   ``exercises/NN_slug.ipynb``; ``--assignment NN_slug`` grades every submission against that one (an
+   unknown ``--assignment`` is a usage error: exit 2). A file whose name matches no assignment gets ONE row
+   with exercise "" and status ``invalid`` (no exercise is known to give it a row per exercise).
+2. Reading. The file is parsed as JSON, trusting nothing: not UTF-8, not JSON, not a notebook, nbformat
+   other than 4 (e.g. an old v3 file), or malformed cells make the whole submission ``invalid`` (every
+   exercise gets its row with the reason). Only the learner's ANSWER cells are taken, by nbgrader grade_id;
+   an exercise whose answer cell is missing, duplicated (copied cells keep their grade_id) or not a code
+   cell is ``invalid`` and the others are still graded. Check cells, every other cell, the order of the
+   cells and the points all come from the pristine notebook: edited, deleted or reordered check cells and
+   flipped or invented nbgrader metadata change nothing.
+3. Running, in a sandbox (``sandbox.py``, ``runner.py``). A child process runs the pristine notebook's code
+   cells in order with the learner's answer cells put in (IPython magics become ``get_ipython()`` calls
+   that do nothing; a leading ``%%time``/``%%capture`` line is dropped). Where the pristine notebook has a
+   check cell, the child instead calls the learner's functions (the objects the pristine check cell would
+   pass to ``check``) on the exercise's cases with ``run_case`` and writes the plain outputs back. A cell
+   that raises is recorded and the run goes on: course cells that need something hidden while grading
+   fail harmlessly; only the answers matter.
+   - Cases: the public ones and ALL hidden random ones, drawn here from a fixed seed per exercise
+     (``notebook.seed_for``: reproducible run to run, not the self-check's seed; set DLCOURSE_GRADER_SEED
+     to give a course its own draw) and sent in as data.
+   - The channel (``channel.py``) carries only plain data: JSON lines for structure and .npy bytes read
+     with ``np.load(allow_pickle=False)``; nothing from the child is ever unpickled or imported. Every
+     record is validated (tags, types, sizes, depth, number of outputs) before judging; a malformed record
+     is an ``error`` for its exercise. Since the child only ever sends DATA, anything the learner's code
+     does inside it (always-equal objects, ndarray subclasses, monkeypatched numpy, builtins, check or
+     compare functions, ``set_custom_exc``, printed ✓ lines, forged records) can at most change its own
+     outputs, which must still match the reference on hidden random inputs it never saw before the run.
+4. Judging (``judge.py``), here: the reference implementation (the answer key, dlcourse/checks/<lecture>.py)
+   never leaves this process. A failed hidden case is explained by structure only (shape, dtype, which
+   index) and never shows an expected value; known mistakes add their hint. Points are all or nothing per
+   exercise, as in the self-check.
+
+The answer key is out of reach
+------------------------------
+The child imports dlcourse from a per-assignment sanitized copy (``sandbox.build_library``) and nothing
+else of the course is mounted: no solutions/, exercises/, tests/, gradebook or other submission, and no
+dlcourse/checks/<lecture>.py (``dlcourse.checks`` there is a stand-in whose ``check`` does nothing, plus
+core.py, which holds no answers). In the copy, for the exercises of the assignment being graded:
+- a library function with an exercised function's name (``dlcourse.functions.softmax``) is a proxy that
+  calls the LEARNER's own answer, registered once that exercise's cases have run (before: it raises). Course
+  cells that use "the library's version" after an exercise therefore run with the learner's version, as the
+  lecture promises they behave alike, and a correct submission behaves as in its self-check;
+- classes named after an exercised function (``Sigmoid`` for ``sigmoid``, ``Affine`` for
+  ``affine_forward``, ``Conv2d`` for ``conv_forward``, ``Momentum`` for ``momentum_update``) and the
+  objects listed in ``sandbox.ALSO_HIDDEN`` or in a checks module's ``HIDE_WHILE_GRADING = {exercise:
+  ("layers.SoftmaxWithLoss", ...)}`` (e.g. ``log_softmax`` for ``softmax``) raise when used.
+Third-party libraries in site-packages (scipy.special.softmax ...) stay importable: using a library is not
+reading the answer key.
+
+Isolation and limits
+--------------------
+With bubblewrap (``bwrap``): new PID, network, IPC and UTS namespaces (no network at all, not even to
+127.0.0.1 of the host), ``--die-with-parent``, ``--new-session``; the interpreter, its standard library,
+site-packages and system libraries are mounted read-only, the sanitized copy, the runner and the job
+read-only, and a 256 MB tmpfs at /tmp (the working directory and HOME) is the only writable place; the
+root is read-only. When the grader runs as root, each job slot gets a fresh unprivileged uid of its own
+(so RLIMIT_NPROC is enforced by the kernel and nothing else on the machine is that uid). Resource limits
+(``_limits.py``, set in the sandbox before the runner starts): address space DLCOURSE_GRADER_MEMORY_MB
+(default 3072 MB) per process, CPU time (timeout + 5 s), 64 processes/threads, 64 MB per file, 256 open
+files, no core dumps. A watchdog here reads the sandbox's output (at most 64 KB kept, megabytes of output
+only cost time) and results (at most 64 MB), and kills the whole sandbox on the wall-clock timeout, when
+its process tree reaches 56 tasks (fork bomb) or 2 x the memory limit in resident memory. Killing the
+outer bwrap kills its PID namespace, so double-forked, setsid'd or SIGTERM-ignoring processes die too.
+Without bwrap (macOS, or a Linux where it cannot create namespaces) the grader falls back to resource limits
+alone and prints a warning naming what is not enforced (filesystem and network isolation, the end of
+detached processes); DLCOURSE_GRADER_SANDBOX=rlimits forces that mode.
+
+Statuses and crashes
+--------------------
+``passed``/``failed``: judged. ``invalid``: see 2. ``error``: the answer cell raised and the answer does not
+pass (an answer that passes although its cell raised after defining the functions stays passed, with a
+note), the sandbox crashed while running this exercise (segfault, ``os._exit``, killed by the watchdog), or
+its results were malformed. ``timeout``: the wall clock ran out during this exercise. After a crash or a
+timeout the exercises not yet judged are run again in a new sandbox with the offending answer cell replaced
+by the pristine stub (at most 3 runs, each with the full ``--timeout``), so one runaway answer does not cost
+the other exercises; exercises that still could not run get the same status with "not reached".
+
+Gradebook
+---------
+``gradebook.py``: the header ``submission,exercise,points,max_points,status,feedback``, ``submission`` being
+the path exactly as given; one row per (submission, exercise), always. The CSV is rewritten atomically (temp
+file + ``os.replace``) after each submission, in command-line order; re-running with the same ``--out`` skips
+submissions already in it (resume) and keeps every row. The feedback file of a submission is
+``<out stem>_feedback/<submission path, sanitized>-<hash>.txt`` next to ``--out``: score, every exercise with
+its status and feedback, notes (course cells that could not run, ignored cells) and, after a crash, the tail
+of the run's output. The terminal gets a progress bar (tqdm) and one summary line per submission. ``--jobs N``
+grades N submissions at once. Exit code: 0 when every submission was graded (whatever the scores), 1 when
+the grader itself failed on some submission (a course-side problem, named in its rows), 2 for usage errors
+or when no sandbox can run at all.
+"""
+import queue
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checks.core import Raised, Unsupported
+from ..notebooks import ROOT
+from . import channel
+from .gradebook import Gradebook, GradebookError, Row, atomic_write, feedback_path
+from .judge import judge
+from .notebook import InvalidSubmission, answer_problem, job, load_assignment, read_submission
+from .sandbox import SandboxUnavailable, Workspace, hidden_objects
+
+MAX_RUNS = 3
+_MAKE = {"unsupported": Unsupported, "raised": Raised}
+_SIGNALS = {4: "SIGILL (illegal instruction)", 6: "SIGABRT (aborted)", 7: "SIGBUS (bus error)",
+            8: "SIGFPE (arithmetic error)", 9: "SIGKILL (killed, e.g. out of memory)",
+            11: "SIGSEGV (segmentation fault)", 15: "SIGTERM", 24: "SIGXCPU (CPU time limit)",
+            25: "SIGXFSZ (file size limit)"}
+
+
+@dataclass
+class Graded:
+    submission: str
+    rows: list
+    report: str  # the feedback file's text
+    summary: str  # one line for the terminal
+    internal: bool = False  # the grader (not the submission) had a problem
+    seconds: float = 0.0
+
+
+@dataclass
+class _Run:
+    results: dict = field(default_factory=dict)  # exercise -> [(case, got, modified)]
+    stopped: dict = field(default_factory=dict)  # exercise -> (status, feedback)
+    answer_errors: dict = field(default_factory=dict)  # exercise -> text
+    notes: list = field(default_factory=list)
+    output: str = ""
+    runs: int = 0
+    internal: bool = False
+
+
+def _stop_reason(outcome, timeout):
+    """(status, why the sandbox stopped early) from an Outcome."""
+    if outcome.timed_out:
+        return "timeout", f"it ran longer than {timeout:g} s, the time limit of a submission"
+    if outcome.killed:
+        return "error", f"the sandbox was stopped because {outcome.killed}"
+    code = outcome.returncode
+    signal_number = -code if code < 0 else code - 128 if code > 128 else None
+    if signal_number in _SIGNALS:
+        return "error", f"the process crashed with signal {_SIGNALS[signal_number]}"
+    return "error", (f"the process ended early with exit code {code} (os._exit, sys.exit outside a cell, or "
+                     f"a crash)")
+
+
+class Grader:
+    """Grades submissions against the pristine assignments in ``exercises_dir`` (trusted material)."""
+
+    def __init__(self, exercises_dir=None, timeout=120.0, jobs=1):
+        self.exercises_dir = Path(exercises_dir or ROOT / "exercises")
+        self.available = {p.stem: p for p in sorted(self.exercises_dir.glob("*.ipynb"))}
+        self.timeout, self.jobs = float(timeout), max(1, int(jobs))
+        self.assignments, self.libraries = {}, {}
+        self.workspace = None
+        self.uids = queue.Queue()
+
+    # ------------------------------------------------------------ set-up
+
+    def match(self, submission, assignment=None):
+        """The NN_slug a submission is graded against, or None."""
+        if assignment:
+            return assignment if assignment in self.available else None
+        stem = Path(submission).stem
+        if stem in self.available:
+            return stem
+        prefixed = [slug for slug in self.available if stem.startswith(slug)]
+        return max(prefixed, key=len) if prefixed else None
+
+    def prepare(self, slugs):
+        """Load the assignments, build their sanitized libraries, find the sandbox mode. Returns the Mode."""
+        from ..checks import _load_all
+        _load_all()
+        extra = {}  # a checks module may list more library objects to hide: HIDE_WHILE_GRADING
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith("dlcourse.checks.") and hasattr(module, "HIDE_WHILE_GRADING"):
+                for name, dotted in module.HIDE_WHILE_GRADING.items():
+                    extra.setdefault(name, []).extend(dotted)
+        self.workspace = Workspace(self.jobs)
+        for uid in self.workspace.uids:
+            self.uids.put(uid)
+        for slug in slugs:
+            if slug in self.assignments:
+                continue
+            assignment = load_assignment(self.available[slug])
+            self.assignments[slug] = assignment
+            hidden = hidden_objects([s.exercise for s in assignment.exercises if s.exercise is not None], extra)
+            self.libraries[slug] = self.workspace.library(slug, hidden)
+        if not self.libraries:
+            self.libraries[""] = self.workspace.library("", {})
+        return self.workspace.detect_mode(next(iter(self.libraries.values())))
+
+    def close(self):
+        if self.workspace is not None:
+            self.workspace.kill_all()
+            self.workspace.close()
+
+    # ------------------------------------------------------------ one submission
+
+    def grade(self, submission, slug):
+        start = time.monotonic()
+        if slug is None:
+            known = ", ".join(f"{s}.ipynb" for s in self.available) or "none"
+            row = Row(submission, "", 0, 0, "invalid",
+                      f"cannot tell which assignment this is: the file name must be NN_slug.ipynb as downloaded "
+                      f"(known: {known}), or grade it with --assignment NN_slug")
+            return self._finish(submission, None, [row], _Run(), start)
+        assignment = self.assignments[slug]
+        try:
+            found = read_submission(submission)
+        except InvalidSubmission as error:
+            rows = [Row(submission, s.name, 0, s.points, "invalid", str(error)) for s in assignment.exercises]
+            return self._finish(submission, assignment, rows, _Run(), start)
+        invalid = {s.name: answer_problem(s.name, found.get(s.name, [])) for s in assignment.exercises}
+        invalid = {name: why for name, why in invalid.items() if why}
+        answers = {name: found[name][0][1] for name in found if name in {s.name for s in assignment.exercises}
+                   and name not in invalid}
+        run = _Run()
+        ignored = sorted(set(found) - {s.name for s in assignment.exercises})
+        if ignored:
+            run.notes.append(f"answer cells with grade_ids this assignment does not have were ignored: {', '.join(ignored)}")
+        runnable = [s.name for s in assignment.exercises if s.exercise is not None and not s.problem
+                    and s.name not in invalid]
+        if runnable:
+            uid = self.uids.get()
+            try:
+                self._execute(assignment, answers, set(invalid), runnable, run, uid)
+            finally:
+                self.uids.put(uid)
+        rows = []
+        for spec in assignment.exercises:
+            if spec.problem or spec.exercise is None:
+                run.internal = True
+                rows.append(Row(submission, spec.name, 0, spec.points, "error", spec.problem))
+            elif spec.name in invalid:
+                rows.append(Row(submission, spec.name, 0, spec.points, "invalid", invalid[spec.name]))
+            elif spec.name in run.stopped:
+                status, why = run.stopped[spec.name]
+                rows.append(Row(submission, spec.name, 0, spec.points, status, why))
+            else:
+                passed, feedback = judge(spec.exercise, run.results[spec.name])
+                raised = run.answer_errors.get(spec.name)
+                if passed:
+                    note = f"\n(note: your answer cell raised {raised}; the functions it defined are right)" if raised else ""
+                    rows.append(Row(submission, spec.name, spec.points, spec.points, "passed", feedback + note))
+                elif raised:
+                    rows.append(Row(submission, spec.name, 0, spec.points, "error",
+                                    f"{spec.name}: your answer cell raised {raised}\n{feedback}"))
+                else:
+                    rows.append(Row(submission, spec.name, 0, spec.points, "failed", feedback))
+        return self._finish(submission, assignment, rows, run, start)
+
+    def _execute(self, assignment, answers, invalid, runnable, run, uid):
+        """Run the sandbox (again after a crash, without the offending answer) until every runnable exercise
+        has results or a stop reason."""
+        library = self.libraries[assignment.slug]
+        stubbed = set(invalid)
+        last_stop = None
+        for attempt in range(MAX_RUNS):
+            job_spec = job(assignment, answers, stubbed, skip=set(run.results) | set(run.stopped) | set(invalid))
+            outcome = self.workspace.run(library, job_spec, self.timeout, uid)
+            run.runs += 1
+            run.output = outcome.output
+            done, last_cell = False, -1
+            for record in outcome.records:
+                event = record.get("event")
+                if event == "done":
+                    done = True
+                elif event == "cell" and type(record.get("index")) is int:
+                    last_cell = max(last_cell, record["index"]) if 0 <= record["index"] < len(assignment.cells) else last_cell
+                elif event == "cell_error" and type(record.get("index")) is int and 0 <= record["index"] < len(assignment.cells):
+                    self._cell_error(assignment, record, stubbed, run, attempt)
+                elif event == "result":
+                    self._result(assignment, record, runnable, run)
+            missing = [n for n in runnable if n not in run.results and n not in run.stopped]
+            if not missing:
+                return
+            if done and outcome.returncode == 0 and not outcome.timed_out and not outcome.killed:
+                for name in missing:
+                    run.stopped[name] = ("error", f"{name}: no result came back from the sandbox for this exercise "
+                                                  "(did the answer interfere with the grading run?)")
+                return
+            status, reason = _stop_reason(outcome, self.timeout)
+            answers_before = [c["exercise"] for c in assignment.cells[:last_cell + 1]
+                              if c["kind"] == "answer" and c["exercise"] in runnable]
+            culprit = next((name for name in reversed(answers_before) if name not in stubbed), None)
+            if culprit is None:
+                run.internal = run.internal or not answers_before
+                for name in missing:
+                    run.stopped[name] = (status, f"{name}: the grading run stopped before your answer could run: "
+                                                 f"{reason}")
+                return
+            if culprit not in run.results:
+                run.stopped[culprit] = (status, f"{culprit}: the grading run stopped while running your answer to "
+                                                f"this exercise: {reason}")
+            stubbed.add(culprit)
+            last_stop = (status, culprit, reason)
+        for name in runnable:
+            if name not in run.results and name not in run.stopped and last_stop:
+                status, culprit, reason = last_stop
+                run.stopped[name] = (status, f"{name}: not reached: the grading run stopped in the answer to "
+                                             f"{culprit} ({reason}) {MAX_RUNS} times")
+
+    def _cell_error(self, assignment, record, stubbed, run, attempt):
+        cell = assignment.cells[record["index"]]
+        error = record.get("error")
+        error = error[:2000] if isinstance(error, str) else "an error"
+        line = record.get("line")
+        where = f" (line {line})" if type(line) is int else ""
+        if cell["kind"] == "answer" and cell["exercise"] not in stubbed:
+            run.answer_errors.setdefault(cell["exercise"], f"{error}{where}")
+        elif attempt == 0 and cell["kind"] == "code":
+            run.notes.append(f"course code cell {record['index'] + 1} could not run in the sandbox ({error}{where}); "
+                             "harmless unless your answers need it")
+
+    def _result(self, assignment, record, runnable, run):
+        name = record.get("exercise")
+        if name not in runnable or name in run.results or name in run.stopped:
+            return
+        spec = assignment.spec(name)
+        items = record.get("results")
+        try:
+            if type(items) is not list or len(items) != len(spec.cases):
+                raise channel.ChannelError(f"{len(items) if type(items) is list else 'no'} outputs for "
+                                           f"{len(spec.cases)} cases")
+            outputs = []
+            for case, item in zip(spec.cases, items):
+                if type(item) is not dict or type(item.get("modified")) is not bool or "out" not in item:
+                    raise channel.ChannelError("an output record without 'out' and 'modified'")
+                outputs.append((case, channel.decode(item["out"], channel.OUTPUT_TAGS, _MAKE), item["modified"]))
+        except channel.ChannelError as error:
+            run.stopped[name] = ("error", f"{name}: the sandbox sent malformed results for this exercise ({error})")
+            return
+        run.results[name] = outputs
+
+    # ------------------------------------------------------------ reporting
+
+    def _finish(self, submission, assignment, rows, run, start):
+        seconds = time.monotonic() - start
+        score, total = sum(float(r.points) for r in rows), sum(float(r.max_points) for r in rows)
+        lines = [f"Feedback for {submission}",
+                 f"assignment: {assignment.slug if assignment else '(unknown)'}    score: {score:g}/{total:g}",
+                 ""]
+        width = max([len(r.exercise) for r in rows] + [8])
+        for row in rows:
+            mark = "✓" if row.status == "passed" else "✗"
+            lines.append(f"{mark} {row.exercise or '(submission)':<{width}}  {row.status:<8} "
+                         f"{float(row.points):g}/{float(row.max_points):g}")
+            if row.status != "passed":
+                lines += [f"      {line}" for line in row.feedback.splitlines()]
+        if run.notes:
+            lines += ["", "Notes:"] + [f"  - {note}" for note in run.notes]
+        if any(r.status in ("error", "timeout") for r in rows) and run.output.strip():
+            tail = run.output.strip()[-3000:]
+            lines += ["", "The last output of the grading run:"] + [f"  | {line}" for line in tail.splitlines()]
+        mode = self.workspace.mode.name if self.workspace and self.workspace.mode else "-"
+        lines += ["", f"(graded in {seconds:.1f} s, {run.runs} sandbox run(s), sandbox: {mode})", ""]
+        bad = [f"{r.exercise or 'submission'} {r.status}" for r in rows if r.status != "passed"]
+        summary = (f"{submission}: {score:g}/{total:g} points, "
+                   + (", ".join(bad) if bad else "all passed") + f" ({seconds:.1f} s)")
+        return Graded(submission, rows, "\n".join(lines), summary, run.internal, seconds)
+
+
+def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_dir=None, progress=True,
+          print_line=None):
+    """Grade ``submissions`` into the gradebook ``out``; the exit code (see the module docstring)."""
+    from tqdm.auto import tqdm
+
+    def say(text):
+        (print_line or (lambda t: tqdm.write(t, file=sys.stderr)))(text)
+
+    if jobs < 1 or timeout <= 0:
+        say("grade: --jobs must be at least 1 and --timeout positive")
+        return 2
+    grader = Grader(exercises_dir, timeout, jobs)
+    if assignment and assignment not in grader.available:
+        say(f"grade: no assignment {assignment!r} in {grader.exercises_dir} "
+            f"(known: {', '.join(grader.available) or 'none'})")
+        return 2
+    try:
+        gradebook = Gradebook(out)
+    except GradebookError as error:
+        say(f"grade: {error}")
+        return 2
+    unique = list(dict.fromkeys(str(s) for s in submissions))
+    gradebook.order = {s: i for i, s in enumerate(unique)}
+    todo = [s for s in unique if not gradebook.graded(s)]
+    if len(todo) < len(unique):
+        say(f"{len(unique) - len(todo)} submission(s) already in {out}: skipped (remove their rows to grade again)")
+    if not todo:
+        gradebook.save()
+        return 0
+    slugs = {s: grader.match(s, assignment) for s in todo}
+    try:
+        mode = grader.prepare(sorted({slug for slug in slugs.values() if slug}))
+    except SandboxUnavailable as error:
+        grader.close()
+        say(f"grade: {error}")
+        return 2
+    say(f"sandbox: {mode.name}; {len(todo)} submission(s), {jobs} at a time, {timeout:g} s each")
+    for warning in mode.warnings:
+        say(f"WARNING: {warning}")
+    internal = False
+    bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
+    executor = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {executor.submit(_grade_safely, grader, s, slugs[s]): s for s in todo}
+        for future in as_completed(futures):
+            graded = future.result()
+            atomic_write(feedback_path(out, graded.submission), graded.report)
+            gradebook.add(graded.submission, graded.rows)
+            internal = internal or graded.internal
+            say(graded.summary)
+            bar.update(1)
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        grader.close()
+        bar.close()
+        say(f"interrupted: the rows written to {out} are complete; run the same command again to continue")
+        return 130
+    executor.shutdown(wait=True)
+    bar.close()
+    grader.close()
+    return 1 if internal else 0
+
+
+def _grade_safely(grader, submission, slug):
+    """grade(), with a bug of the grader itself turned into error rows instead of a lost batch."""
+    try:
+        return grader.grade(submission, slug)
+    except Exception as error:  # the grader's own failure: reported as such, exit code 1
+        import traceback
+        assignment = grader.assignments.get(slug)
+        names = [s.name for s in assignment.exercises] if assignment else [""]
+        message = f"internal grader error ({type(error).__name__}: {error}); please report it"
+        rows = [Row(submission, name, 0, 0 if not assignment else assignment.spec(name).points, "error", message)
+                for name in names]
+        return Graded(submission, rows, message + "\n\n" + traceback.format_exc(), f"{submission}: {message}", True)
+
+
+def main(args):
+    """Entry point of ``python -m dlcourse grade`` (args from dlcourse.__main__); returns the exit code."""
+    return grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout, assignment=args.assignment)

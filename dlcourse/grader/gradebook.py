@@ -1,0 +1,116 @@
+"""The gradebook CSV and the feedback files, written so that a crash never leaves either half-written.
+
+Every update rewrites the whole CSV into a temporary file in the same directory and moves it over the old
+one with ``os.replace`` (atomic on POSIX and Windows): a reader sees the old gradebook or the new one. A
+submission's rows are added together, after its feedback file, so a row in the CSV means the submission is
+fully graded; a re-run with the same ``--out`` skips those submissions (resume) and keeps every row.
+"""
+import csv
+import hashlib
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HEADER = ["submission", "exercise", "points", "max_points", "status", "feedback"]
+STATUSES = ("passed", "failed", "error", "timeout", "invalid")
+
+
+class GradebookError(RuntimeError):
+    """The existing --out file cannot be resumed (not a gradebook of this format)."""
+
+
+@dataclass
+class Row:
+    submission: str
+    exercise: str
+    points: float
+    max_points: float
+    status: str
+    feedback: str
+
+    def as_list(self):
+        return [self.submission, self.exercise, _number(self.points), _number(self.max_points), self.status,
+                self.feedback]
+
+
+def _number(value):
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def atomic_write(path, text):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+class Gradebook:
+    """Rows by submission, in a stable order: earlier runs' submissions first, then the command line's."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.rows = {}  # submission -> [list of CSV fields]
+        self.order = {}  # submission -> its position on the command line (rows are written in that order)
+        if self.path.exists():
+            self._load()
+
+    def _load(self):
+        with open(self.path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                return  # an empty file: nothing graded yet
+            if header != HEADER:
+                raise GradebookError(f"{self.path} exists but is not a gradebook (its header is {header}); "
+                                     f"choose another --out or remove it")
+            for fields in reader:
+                if len(fields) != len(HEADER):
+                    raise GradebookError(f"{self.path}: a row has {len(fields)} fields instead of {len(HEADER)}")
+                self.rows.setdefault(fields[0], []).append(fields)
+
+    def graded(self, submission):
+        return submission in self.rows
+
+    def add(self, submission, rows):
+        self.rows[submission] = [row.as_list() for row in rows]
+        self.save()
+
+    def text(self):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(HEADER)
+        for submission in sorted(self.rows, key=lambda s: self.order.get(s, -1)):  # stable: earlier runs first
+            writer.writerows(self.rows[submission])
+        return buffer.getvalue()
+
+    def save(self):
+        atomic_write(self.path, self.text())
+
+
+def feedback_dir(out):
+    """grades.csv -> grades_feedback/ beside it."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_feedback")
+
+
+def feedback_path(out, submission):
+    """A file name for a submission's feedback: its path with every odd character replaced, plus a short hash
+    of the exact path so that 'a/b.ipynb' and 'a_b.ipynb' never share a file."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", submission.replace("\\", "/").lstrip("./")).strip("_")[-150:]
+    digest = hashlib.sha256(submission.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return feedback_dir(out) / f"{cleaned or 'submission'}-{digest}.txt"

@@ -1,0 +1,218 @@
+"""The notebooks of grading: the pristine assignment (trusted) and a learner's submission (untrusted text).
+
+``load_assignment`` reads exercises/NN_slug.ipynb: its code cells, which of them are answer and check cells,
+every exercise's cases (public and hidden, drawn from a fixed seed per exercise) encoded for the sandbox, and
+the expressions its check cell passes to ``check``. ``read_submission`` reads a learner's file as JSON
+without trusting anything in it and returns its answer cells by grade_id; ``job`` puts both together into
+what the sandbox runs.
+"""
+import ast
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checks import get as get_exercise
+from ..checks.core import Fn, Rng
+from ..notebooks import exercises_in, is_answer_cell, is_check_cell, nbgrader, read
+from . import channel
+
+MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
+MAX_ANSWER_CHARS = 1_000_000
+STRIPPED_CELL_MAGICS = ("time", "capture", "timeit", "prun")  # the cell's code still runs, once, without them
+
+
+class InvalidSubmission(ValueError):
+    """The file is not a notebook the grader can read; the message says why, for the learner."""
+
+
+def seed_for(exercise):
+    """The fixed seed of an exercise's hidden cases when grading: reproducible run to run, different from the
+    self-check's seed. DLCOURSE_GRADER_SEED (any text) gives a course its own draw."""
+    salt = os.environ.get("DLCOURSE_GRADER_SEED", "dlcourse-grader")
+    return int.from_bytes(hashlib.sha256(f"{salt}/{exercise}".encode()).digest()[:4], "big")
+
+
+_TOKENS = {Fn: lambda fn: {"t": "fn", "name": fn.name}, Rng: lambda rng: {"t": "rng", "seed": int(rng.seed)}}
+
+
+@dataclass
+class ExerciseSpec:
+    name: str
+    points: float
+    exercise: object  # dlcourse.checks.core.Exercise (the answer key: stays in the grader)
+    cases: list
+    encoded_cases: list
+    arguments: list  # expressions the pristine check cell passes to check(), e.g. ["softmax"]
+    problem: str = ""  # a course-side problem (no such exercise registered ...)
+
+
+@dataclass
+class Assignment:
+    slug: str
+    path: Path
+    cells: list  # [{"kind": "code" | "answer" | "check", "exercise": name or None, "source": pristine source}]
+    exercises: list = field(default_factory=list)  # [ExerciseSpec] in notebook order
+
+    def spec(self, name):
+        return next(e for e in self.exercises if e.name == name)
+
+
+def _check_arguments(source, exercise):
+    """The argument expressions after the exercise name in the check cell's ``check(...)`` call."""
+    try:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "check":
+                arguments = [ast.unparse(a) for a in node.args[1:]]
+                if len(arguments) == len(exercise.functions):
+                    return arguments
+    except SyntaxError:
+        pass
+    return list(exercise.functions)
+
+
+def load_assignment(path):
+    """The pristine assignment in ``path`` (exercises/NN_slug.ipynb), with every exercise's cases."""
+    path = Path(path)
+    nb = read(path)
+    found = exercises_in(nb)
+    names = {name for name, *_ in found}
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = nbgrader(cell).get("grade_id", "")
+        if is_answer_cell(cell) and grade_id in names:
+            cells.append({"kind": "answer", "exercise": grade_id, "source": cell.source})
+        elif is_check_cell(cell) and grade_id.removesuffix("-check") in names:
+            cells.append({"kind": "check", "exercise": grade_id.removesuffix("-check"), "source": cell.source})
+        else:
+            cells.append({"kind": "code", "exercise": None, "source": cell.source})
+    assignment = Assignment(path.stem, path, cells)
+    for name, answer_index, check_index, points in found:
+        try:
+            exercise = get_exercise(name)
+        except KeyError as error:
+            assignment.exercises.append(ExerciseSpec(name, points, None, [], [], [], f"course problem: {error}"))
+            continue
+        problem = "" if answer_index is not None else f"course problem: exercise {name!r} has no answer cell"
+        cases = exercise.cases(seed_for(name))
+        encoded = [{"function": case.function, "call": case.call, "args": channel.encode(tuple(case.args), _TOKENS),
+                    "kwargs": channel.encode(dict(case.kwargs), _TOKENS)} for case in cases]
+        check_source = nb.cells[check_index].source
+        assignment.exercises.append(ExerciseSpec(name, points, exercise, cases, encoded,
+                                                 _check_arguments(check_source, exercise), problem))
+    return assignment
+
+
+# ---------------------------------------------------------------- a learner's file
+
+def read_submission(path):
+    """{grade_id: [(cell_type, source), ...]} of the answer cells of the notebook at ``path``.
+
+    Raises InvalidSubmission when the file cannot be a notebook of this course: missing, too large, not
+    UTF-8 JSON, not nbformat 4, cells that are not cells.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidSubmission(f"no such file: {path}" if not path.exists() else f"{path} is not a file")
+    size = path.stat().st_size
+    if size > MAX_SUBMISSION_BYTES:
+        raise InvalidSubmission(f"the file has {size >> 20} MB; a notebook of this course has far less "
+                                f"(at most {MAX_SUBMISSION_BYTES >> 20} MB accepted)")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidSubmission("the file is not UTF-8 text: it is not a Jupyter notebook") from None
+    try:
+        nb = json.loads(text)
+    except RecursionError:
+        raise InvalidSubmission("the file is not valid JSON (nested too deeply)") from None
+    except ValueError as error:
+        raise InvalidSubmission(f"the file is not valid JSON ({error}): it may be truncated or was edited "
+                                "outside Jupyter; download the notebook again from Jupyter (File > Download)") from None
+    if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
+        raise InvalidSubmission("the file is JSON but not a Jupyter notebook (no cells)")
+    version = nb.get("nbformat")
+    if version != 4:
+        raise InvalidSubmission(f"the notebook has format version {version!r}; this course's notebooks are "
+                                "nbformat 4 (saved by Jupyter 4 or later): save it with a current Jupyter")
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise InvalidSubmission("the notebook's 'cells' is not a list")
+    answers = {}
+    for number, cell in enumerate(cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise InvalidSubmission(f"cell {number} of the notebook is not a notebook cell")
+        metadata = cell.get("metadata", {})
+        meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        if not isinstance(meta, dict) or meta.get("solution") is not True:
+            continue
+        grade_id = meta.get("grade_id")
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(s, str) for s in source):
+            source = "".join(source)
+        if not isinstance(source, str) or not isinstance(grade_id, str):
+            raise InvalidSubmission(f"answer cell {number} has a malformed source or grade_id")
+        answers.setdefault(grade_id, []).append((cell["cell_type"], source))
+    return answers
+
+
+def answer_problem(name, found):
+    """Why the submission's answer cells for exercise ``name`` cannot be graded, or "" when they can."""
+    if not found:
+        return (f"the answer cell of {name!r} is missing from the submission (a cell whose nbgrader grade_id is "
+                f"{name!r}): put your answer back into the notebook downloaded from the course and keep its cell")
+    if len(found) > 1:
+        return (f"the answer cell of {name!r} appears {len(found)} times (a copied cell keeps its grade_id): "
+                "keep one cell with your answer and delete the copies")
+    if found[0][0] != "code":
+        return f"the answer cell of {name!r} is a {found[0][0]} cell, not a code cell"
+    if len(found[0][1]) > MAX_ANSWER_CHARS:
+        return f"the answer cell of {name!r} has more than {MAX_ANSWER_CHARS} characters"
+    return ""
+
+
+_transformer = None
+
+
+def python_source(source):
+    """Cell text as plain Python: IPython magics turned into get_ipython() calls (which the sandbox ignores);
+    a leading %%time / %%capture ... line is dropped so the cell's code still runs."""
+    global _transformer
+    lines = source.lstrip("\n").splitlines()
+    if lines and lines[0].startswith("%%") and lines[0][2:].split(" ")[0].strip() in STRIPPED_CELL_MAGICS:
+        source = "\n".join(lines[1:])
+    if "%" not in source and "!" not in source:
+        return source
+    try:
+        if _transformer is None:
+            from IPython.core.inputtransformer2 import TransformerManager
+            _transformer = TransformerManager()
+        return _transformer.transform_cell(source)
+    except Exception:  # not valid IPython either: the sandbox reports the SyntaxError
+        return source
+
+
+def job(assignment, answers, stubbed=(), skip=()):
+    """What the sandbox runs: the pristine code cells in order, the learner's answer cell in place of each
+    pristine one (``answers``: {exercise: source or None}); exercises in ``stubbed`` keep the pristine stub,
+    and those in ``skip`` run no cases (already judged in an earlier run)."""
+    cells = []
+    for cell in assignment.cells:
+        source = cell["source"]
+        if cell["kind"] == "answer" and cell["exercise"] not in stubbed and answers.get(cell["exercise"]) is not None:
+            source = answers[cell["exercise"]]
+        cells.append({"kind": cell["kind"], "exercise": cell["exercise"],
+                      "source": "" if cell["kind"] == "check" else python_source(source)})
+    exercises = {spec.name: {"functions": list(spec.exercise.functions), "arguments": spec.arguments,
+                             "cases": spec.encoded_cases if spec.name not in skip else [],
+                             "run": spec.name not in skip}
+                 for spec in assignment.exercises if spec.exercise is not None}
+    # the cells after the last check cell that still runs cannot change a verdict: not run (saves seconds)
+    last = max((i for i, c in enumerate(cells) if c["kind"] == "check" and exercises.get(c["exercise"], {}).get("run")),
+               default=-1)
+    cells = cells[:last + 1]
+    return {"cells": cells, "exercises": exercises}

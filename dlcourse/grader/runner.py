@@ -1,0 +1,159 @@
+"""The sandboxed side of grading: run a notebook's code, call the learner's functions, send back plain data.
+
+Started by the grader as ``python -I -B runner.py RESULTS_FD JOB_FILE LIB_DIR`` inside the sandbox, with
+LIB_DIR holding the sanitized copy of dlcourse (no answer key) and the channel module beside this file.
+Everything in this process is untrusted once the first answer cell has run: it decides nothing. It writes one
+JSON object per line on RESULTS_FD:
+
+    {"event": "start"}
+    {"event": "cell", "index": i, "t": seconds}                    before running code cell i
+    {"event": "cell_error", "index": i, "error": "...", "line": n} the cell raised
+    {"event": "result", "exercise": name, "results": [{"out": node, "modified": bool}, ...]}
+    {"event": "done", "t": seconds}
+
+The job file (written by the grader) lists the code cells to run in order (the pristine notebook's cells
+with the learner's answer cells put in) and, for every check cell, the exercise to run there: its function
+expressions (taken from the pristine check cell) and its cases, encoded with the channel module.
+"""
+import builtins
+import faulthandler
+import os
+import shutil
+import sys
+import time
+import traceback
+
+
+def main(argv):
+    started = time.monotonic()
+    results_fd, job_file, lib_dir = int(argv[1]), argv[2], argv[3]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [lib_dir, here]
+    faulthandler.enable()
+    _seed_matplotlib_cache(os.path.join(here, "mplcache"))
+
+    import channel  # noqa: E402  (after sys.path is set)
+
+    def emit(record):
+        data = channel.dumps(record).encode("ascii")
+        while data:
+            data = data[os.write(results_fd, data):]
+
+    emit({"event": "start"})
+    with open(job_file, encoding="utf-8") as handle:
+        job = channel.loads(handle.read())
+
+    from dlcourse import _hidden
+    from dlcourse.checks.core import Case, Fn, Raised, Rng, Unsupported, run_case
+
+    make = {"fn": Fn, "rng": Rng}
+    tokens = {Unsupported: lambda u: {"t": "unsupported", "name": str(u.type_name)},
+              Raised: lambda r: {"t": "raised", "type": str(r.type_name), "message": str(r.message)[:2000],
+                                 "where": str(r.where)[:500]}}
+    shell = _Shell()
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": shell.get,
+                 "display": _display}
+    shell.user_ns = namespace
+
+    for index, cell in enumerate(job["cells"]):
+        emit({"event": "cell", "index": index, "t": round(time.monotonic() - started, 3)})
+        if cell["kind"] == "check":
+            spec = job["exercises"].get(cell["exercise"])
+            if spec is None:
+                continue
+            functions = {}
+            for name, expression in zip(spec["functions"], spec["arguments"]):
+                try:
+                    functions[name] = eval(expression, namespace)
+                except BaseException:  # undefined: run_case reports the missing name
+                    pass
+            if spec["run"]:
+                results = []
+                for encoded in spec["cases"]:
+                    case = Case(channel.decode(encoded["args"], channel.INPUT_TAGS, make),
+                                channel.decode(encoded["kwargs"], channel.INPUT_TAGS, make),
+                                function=encoded["function"], call=encoded["call"])
+                    try:
+                        got, modified = run_case(case, functions)
+                    except BaseException as error:  # SystemExit, KeyboardInterrupt ... inside the function
+                        got, modified = Raised(type(error).__name__, _text(error)), False
+                    try:
+                        out = channel.encode(got, tokens)
+                    except BaseException as error:
+                        out = {"t": "unsupported", "name": f"unsendable output ({type(error).__name__})"}
+                    results.append({"out": out, "modified": bool(modified)})
+                emit({"event": "result", "exercise": cell["exercise"], "results": results})
+            for name, function in functions.items():
+                _hidden.register(name, function)
+            continue
+        try:
+            code = compile(cell["source"], f"<cell {index}>", "exec")
+            exec(code, namespace)
+        except BaseException as error:  # the cell's own failure; later cells still run
+            emit({"event": "cell_error", "index": index, "error": f"{type(error).__name__}: {_text(error)}"[:2000],
+                  "line": _line(error, f"<cell {index}>")})
+    emit({"event": "done", "t": round(time.monotonic() - started, 3)})
+    sys.stdout.flush()
+    os._exit(0)  # no atexit hooks or threads of the learner's run after the last record
+
+
+def _text(error):
+    try:
+        return str(error)[:2000]
+    except BaseException:
+        return "(the exception could not be printed)"
+
+
+def _line(error, filename):
+    try:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
+        if isinstance(error, SyntaxError) and error.filename == filename:
+            return error.lineno
+        return frames[-1].lineno if frames else None
+    except BaseException:
+        return None
+
+
+def _seed_matplotlib_cache(source):
+    """Copy the grader's prebuilt matplotlib font cache into the scratch directory (saves seconds per run)."""
+    target = os.environ.get("MPLCONFIGDIR")
+    if target and os.path.isdir(source):
+        try:
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        except OSError:
+            pass
+
+
+def _display(*objects, **kwargs):
+    for obj in objects:
+        print(repr(obj))
+
+
+class _Shell:
+    """The little of IPython's shell that transformed magics and notebooks call: it runs no magic."""
+
+    user_ns = None
+
+    def get(self):
+        return self
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        return None
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        return None
+
+    def system(self, command, *args, **kwargs):
+        return None
+
+    getoutput = system
+
+    def set_custom_exc(self, *args, **kwargs):
+        return None
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,621 @@
+"""Where a learner's code runs: a sanitized copy of dlcourse, bubblewrap, resource limits, a watchdog.
+
+``Workspace`` is one grading run's temporary directory: the runner and channel modules, a prebuilt
+matplotlib font cache, one sanitized copy of dlcourse per assignment (``library``), and one job directory
+per sandbox run. ``detect_mode`` finds the strongest isolation that works on this machine; ``Workspace.run``
+starts one sandbox and returns an ``Outcome`` (the result records, how the process ended, its output).
+"""
+import ast
+import json
+import os
+import re
+import resource
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent  # the real dlcourse package (never mounted in the sandbox)
+GRADER = Path(__file__).resolve().parent
+
+MEMORY_MB = int(os.environ.get("DLCOURSE_GRADER_MEMORY_MB", "3072"))  # address space of each process
+MAX_TASKS = 64  # processes + threads in one sandbox
+MAX_OUTPUT = 64 * 1024  # bytes of stdout/stderr kept (head and tail); the rest is counted and dropped
+MAX_RESULTS = 64 * 1024 * 1024  # bytes of result records accepted from one run
+SCRATCH_MB = 256  # size of the sandbox's tmpfs scratch directory
+
+# Library objects that give an exercise's answer away without sharing its name (see the package docstring).
+ALSO_HIDDEN = {
+    "softmax": ("functions.log_softmax", "layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss"),
+    "cross_entropy_error": ("layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss"),
+    "leaky_relu": ("functions.leaky_relu",),
+    "relu_backward": ("layers.LeakyReLU", "naive.LeakyReLU", "layers.PReLU", "naive.PReLU"),  # alpha = 0 is ReLU
+    "two_layer_net_gradients": ("network.Sequential", "gradcheck.numerical_gradient", "gradcheck.check_layer"),
+    "conv2d_naive": ("layers.Conv2d", "naive.Conv2d", "widgets.cnn.feature_map"),
+    "gradient_descent": ("optim.SGD", "widgets.gradient_descent.descent_path"),
+    "minibatch_indices": ("data.minibatches",),  # minibatches of np.arange(n) are the indices
+    "softmax_loss_and_grad": ("layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss",
+                              "widgets.gradient_descent.softmax_loss_and_grads"),
+}
+_STEM = re.compile(r"^(.+?)_(forward|backward|update|step|layer|init|loss)$")
+
+
+class SandboxUnavailable(RuntimeError):
+    """No way to run a sandbox on this machine (said at start, before any submission is graded)."""
+
+
+# ---------------------------------------------------------------- the sanitized library
+
+def _norm(name):
+    return name.lower().replace("_", "")
+
+
+def hidden_objects(exercises, extra=None):
+    """{"module.name": (kind, exercise function, exercise)} for the library objects hidden for these exercises.
+
+    kind "proxy": a library function with an exercised function's name; in the sandbox it calls the learner's
+    own answer (once that exercise's cases have run). kind "stub": raises when called or instantiated:
+    classes named after an exercised function (``Sigmoid`` for ``sigmoid``, ``Affine`` for ``affine_forward``,
+    ``Conv2d`` for ``conv_forward``), and the objects listed in ALSO_HIDDEN, ``extra`` and the checks
+    modules' HIDE_WHILE_GRADING dicts.
+    """
+    functions, stems, listed = {}, {}, {}
+    for exercise in exercises:
+        for dotted in list(ALSO_HIDDEN.get(exercise.name, ())) + list((extra or {}).get(exercise.name, ())):
+            listed[dotted] = exercise.name
+        if exercise.value:
+            continue
+        for name in exercise.functions:
+            functions[name] = exercise.name
+            stems[_norm(name)] = (name, exercise.name)
+            match = _STEM.match(name)
+            if match:
+                stems.setdefault(_norm(match.group(1)), (name, exercise.name))
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        if module is None:
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            name = getattr(node, "name", None)
+            if name is None:
+                continue
+            dotted = f"{module}.{name}"
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in functions:
+                found[dotted] = ("proxy", name, functions[name])
+            elif isinstance(node, ast.ClassDef) and (_norm(name) in stems or _norm(name).removesuffix("2d") in stems):
+                function, exercise = stems.get(_norm(name)) or stems[_norm(name).removesuffix("2d")]
+                found[dotted] = ("stub", function, exercise)
+            elif dotted in listed:
+                found[dotted] = ("stub", name, listed[dotted])
+    return found
+
+
+def _module_name(path):
+    """Dotted name relative to the package ("functions", "widgets.softmax"), None for what is never copied."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    if parts[0] in ("grader", "checks", "__main__") or "__pycache__" in parts:
+        return None
+    return ".".join(p for p in parts if p != "__init__") or "__init__"
+
+
+HIDDEN_MODULE = '''"""While a notebook is graded, this assignment's exercised functions are not in the library.
+
+A library function that an exercise asks for calls the learner's own answer instead (registered by the
+grading runner once that exercise's cases have run); other objects that would give an answer away raise.
+"""
+
+
+class HiddenWhileGrading(RuntimeError):
+    pass
+
+
+_answers = {}
+
+
+def register(name, function):
+    _answers[name] = function
+
+
+def call(qualname, name, exercise, args, kwargs):
+    function = _answers.get(name)
+    if function is None:
+        raise HiddenWhileGrading(f"{qualname} is hidden while this notebook is graded: it is the answer to "
+                                 f"exercise {exercise!r}; use your own {name}")
+    return function(*args, **kwargs)
+
+
+def unavailable(qualname, exercise):
+    raise HiddenWhileGrading(f"{qualname} is not available while this notebook is graded "
+                             f"(it would give away exercise {exercise!r})")
+'''
+
+CHECKS_MODULE = '''"""Stand-in while grading: exercises are judged by the grader, outside this process."""
+from .core import Case, CheckFailed, Exercise, Fn, Mistake, Rng
+
+
+def check(name, *answers):
+    print(f"(exercise {name}: judged by the grader)")
+
+
+def exercises():
+    return {}
+
+
+def get(name):
+    raise KeyError(f"exercise {name!r}: the exercises are not available while grading")
+'''
+
+
+def _rewrite(source, module, hidden):
+    """The module's source with its hidden top-level functions and classes replaced by proxies and stubs."""
+    tree = ast.parse(source)
+    body = []
+    for node in tree.body:
+        name = getattr(node, "name", None)
+        entry = hidden.get(f"{module}.{name}") if name else None
+        if entry is None:
+            body.append(node)
+            continue
+        kind, function, exercise = entry
+        qualname = f"dlcourse.{module}.{name}"
+        if kind == "proxy":
+            text = (f"def {name}(*args, **kwargs):\n    return _dlcourse_hidden.call({qualname!r}, {function!r}, "
+                    f"{exercise!r}, args, kwargs)\n")
+        elif isinstance(node, ast.ClassDef):
+            text = (f"class {name}:\n    def __init__(self, *args, **kwargs):\n"
+                    f"        _dlcourse_hidden.unavailable({qualname!r}, {exercise!r})\n")
+        else:
+            text = f"def {name}(*args, **kwargs):\n    _dlcourse_hidden.unavailable({qualname!r}, {exercise!r})\n"
+        body.extend(ast.parse(text).body)
+    position = 1 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else 0
+    while position < len(body) and isinstance(body[position], ast.ImportFrom) and body[position].module == "__future__":
+        position += 1
+    body.insert(position, ast.parse("from dlcourse import _hidden as _dlcourse_hidden").body[0])
+    tree.body = body
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def build_library(target, hidden):
+    """Write the sanitized copy of dlcourse into ``target``/dlcourse: no checks modules but core, no grader,
+    hidden objects replaced (``hidden`` from hidden_objects). Byte-compiled so the sandbox need not write."""
+    out = Path(target) / "dlcourse"
+    for path in sorted(PACKAGE.rglob("*")):
+        relative = path.relative_to(PACKAGE)
+        if "__pycache__" in relative.parts or relative.parts[0] in ("grader", "checks") or path.is_dir():
+            continue
+        destination = out / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        module = _module_name(path) if path.suffix == ".py" else None
+        if module is not None and any(key.startswith(f"{module}.") and key.count(".") == module.count(".") + 1
+                                      for key in hidden):
+            destination.write_text(_rewrite(path.read_text(encoding="utf-8"), module, hidden), encoding="utf-8")
+        elif path.suffix != ".pyc":
+            shutil.copyfile(path, destination)
+    (out / "checks").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PACKAGE / "checks" / "core.py", out / "checks" / "core.py")
+    (out / "checks" / "__init__.py").write_text(CHECKS_MODULE, encoding="utf-8")
+    (out / "_hidden.py").write_text(HIDDEN_MODULE, encoding="utf-8")
+    import compileall
+    compileall.compile_dir(str(out), quiet=2)
+    _open_up(out.parent)
+    return out.parent
+
+
+def _open_up(root):
+    """Readable (not writable) by the sandbox's unprivileged uid."""
+    for directory, _, files in os.walk(root):
+        os.chmod(directory, 0o755)
+        for name in files:
+            os.chmod(os.path.join(directory, name), 0o644)
+
+
+# ---------------------------------------------------------------- modes
+
+@dataclass
+class Mode:
+    """How sandboxes are run. ``bwrap``: path of bubblewrap or None. ``drop_uid``: the grader is root and runs
+    each sandbox as a fresh unprivileged uid. ``warnings``: what is not enforced."""
+
+    bwrap: str = None
+    drop_uid: bool = False
+    warnings: list = field(default_factory=list)
+
+    @property
+    def name(self):
+        return ("bubblewrap" if self.bwrap else "resource limits only") + (", own uid" if self.drop_uid else "")
+
+
+def candidate_modes():
+    """Modes to try, strongest first. DLCOURSE_GRADER_SANDBOX=rlimits forces the fallback (for tests)."""
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    forced = os.environ.get("DLCOURSE_GRADER_SANDBOX", "")
+    bwrap = shutil.which("bwrap") if forced != "rlimits" else None
+    modes = []
+    if bwrap and sys.platform.startswith("linux"):
+        modes.append(Mode(bwrap, drop_uid=root))
+    missing = ("bubblewrap (bwrap) is not installed" if not shutil.which("bwrap") else
+               "bubblewrap is disabled by DLCOURSE_GRADER_SANDBOX=rlimits" if forced == "rlimits" else
+               "bubblewrap cannot create a sandbox here (see `python -m dlcourse doctor`)")
+    not_enforced = (f"{missing}: NOT enforced while grading: filesystem isolation (submissions can read "
+                    "solutions/, the gradebook and other submissions), network isolation, and the end of "
+                    "detached background processes; enforced: memory, CPU time, file size, process count and the "
+                    "wall-clock timeout")
+    if root:
+        modes.append(Mode(None, drop_uid=True, warnings=[not_enforced]))
+    modes.append(Mode(None, drop_uid=False, warnings=[not_enforced] + (
+        ["running as root without a uid of its own: the process-count limit is enforced only by the "
+         "watchdog"] if root else [])))
+    return modes
+
+
+# ---------------------------------------------------------------- one run
+
+@dataclass
+class Outcome:
+    records: list  # parsed JSON objects from the result channel, in order
+    garbage: int  # lines on the result channel that were not JSON objects
+    returncode: int
+    timed_out: bool
+    killed: str  # why the watchdog killed the sandbox ("" when it did not)
+    seconds: float
+    output: str  # head and tail of stdout+stderr
+    output_bytes: int
+
+
+class Workspace:
+    """A grading run's temporary directory and sandbox settings; ``close()`` removes it."""
+
+    def __init__(self, jobs=1):
+        self.root = Path(tempfile.mkdtemp(prefix="dlcourse-grade-"))
+        os.chmod(self.root, 0o711)  # traversable by the sandbox uid, not listable
+        self.grader = Path(tempfile.mkdtemp(dir=self.root))
+        for name in ("runner.py", "channel.py", "_limits.py"):
+            shutil.copyfile(GRADER / name, self.grader / name)
+        (self.grader / "lib").mkdir()
+        self._matplotlib_cache(self.grader / "mplcache")
+        _open_up(self.grader)
+        self.libraries = {}
+        self.mode = None
+        self.running = set()
+        self.lock = threading.Lock()
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        self.uids = [self._fresh_uid() for _ in range(max(1, jobs))] if root else [None] * max(1, jobs)
+        self.python = sys.executable
+
+    @staticmethod
+    def _fresh_uid():
+        import pwd
+        while True:
+            uid = 100_000 + secrets.randbelow(1_000_000_000)
+            try:
+                pwd.getpwuid(uid)
+            except KeyError:
+                return uid
+
+    def _matplotlib_cache(self, target):
+        target.mkdir()
+        env = dict(os.environ, MPLCONFIGDIR=str(target), MPLBACKEND="Agg")
+        try:
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, timeout=120,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass
+
+    def library(self, key, hidden):
+        """The sanitized copy of dlcourse for one assignment (built once per run)."""
+        if key not in self.libraries:
+            self.libraries[key] = build_library(tempfile.mkdtemp(dir=self.root), hidden)
+        return self.libraries[key]
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def kill_all(self):
+        """Kill every sandbox still running (an interrupted batch)."""
+        with self.lock:
+            running = list(self.running)
+        for process in running:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    # ------------------------------------------------------------ starting a sandbox
+
+    def detect_mode(self, library, timeout=60):
+        """The first candidate mode in which an empty job runs to its end; raises SandboxUnavailable."""
+        problems = []
+        for mode in candidate_modes():
+            self.mode = mode
+            outcome = self.run(library, {"cells": [], "exercises": {}}, timeout, self.uids[0])
+            if any(r.get("event") == "done" for r in outcome.records):
+                return mode
+            problems.append(f"{mode.name}: exit {outcome.returncode}: {outcome.output.strip()[-600:]}")
+        self.mode = None
+        raise SandboxUnavailable("no sandbox could run a job on this machine:\n" + "\n".join(problems))
+
+    def _bind_sources(self):
+        """Directories the sandbox needs read-only: the interpreter, its libraries, system libraries."""
+        sources = {"/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+                   "/etc/localtime", "/etc/fonts", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"}
+        sources |= {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        sources |= {os.path.dirname(os.path.realpath(sys.executable))}
+        sources |= {p for p in sys.path if p and os.path.isdir(p) and p.rstrip("/").endswith(("site-packages", "dist-packages"))}
+        for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+            sources.add(top)
+        # never the course itself (solutions/, tests/, the real package), unless it is the interpreter's home
+        course = PACKAGE.parent
+        kept = set()
+        for source in sources:
+            real = os.path.realpath(source)
+            if not os.path.exists(source):
+                continue
+            if course == Path(real) or course in Path(real).parents and not _is_env(Path(real)):
+                continue
+            kept.add(source)
+        # nested sources are covered by their parents
+        return sorted(s for s in kept if not any(s != p and s.startswith(p.rstrip("/") + "/") for p in kept))
+
+    def _bwrap_command(self, mode, library, jobdir):
+        args = [mode.bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+                "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+            args += ["--unshare-user"]
+        made, bound = set(), set()
+
+        def parents(path):
+            for parent in reversed(Path(path).parents):
+                text = str(parent)
+                if text != "/" and text not in made:
+                    made.add(text)
+                    args.extend(["--perms", "0755", "--dir", text])
+
+        for source in self._bind_sources():
+            if os.path.islink(source) and os.path.dirname(source) == "/":
+                args += ["--symlink", os.readlink(source), source]
+                continue
+            parents(source)
+            made.add(source)
+            bound.add(source)
+            args += ["--ro-bind", source, source]
+        hide = [str(PACKAGE), str(PACKAGE.parent / "solutions"), str(PACKAGE.parent / "tests")]
+        for path in hide:  # an installed (not editable) dlcourse inside site-packages: cover it
+            if any(path.startswith(s.rstrip("/") + "/") for s in bound):
+                args += ["--tmpfs", path]
+        args += ["--ro-bind", str(self.grader), "/grader", "--ro-bind", str(library), "/grader/lib",
+                 "--ro-bind", str(jobdir), "/job", "--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", str(SCRATCH_MB << 20), "--tmpfs", "/tmp",
+                 "--remount-ro", "/", "--chdir", "/tmp", "--"]
+        return args
+
+    def _environment(self, scratch):
+        return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+                "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{scratch}/.matplotlib",
+                "XDG_CACHE_HOME": f"{scratch}/.cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1", "JOBLIB_MULTIPROCESSING": "0",
+                "PYTHONFAULTHANDLER": "1"}
+
+    def _limits(self, timeout, uid, bwrap):
+        limits = {"as": MEMORY_MB << 20, "cpu": int(timeout) + 5, "fsize": 64 << 20, "nofile": 256, "core": 0}
+        if uid is not None:
+            limits["uid"] = uid
+            limits["nproc"] = MAX_TASKS
+        elif hasattr(os, "getuid") and sys.platform.startswith("linux"):
+            limits["nproc"] = _tasks_of_uid(os.getuid()) + MAX_TASKS * 4  # shared with the user's own processes
+        if not bwrap:
+            limits["pdeathsig"] = True
+        try:  # never raise above what is allowed
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard != resource.RLIM_INFINITY:
+                limits["nofile"] = min(limits["nofile"], hard)
+        except (ValueError, OSError):
+            pass
+        return limits
+
+    def run(self, library, job, timeout, uid):
+        """Run one job in a sandbox, at most ``timeout`` seconds of wall-clock time; an Outcome."""
+        mode = self.mode
+        jobdir = Path(tempfile.mkdtemp(dir=self.root))
+        os.chmod(jobdir, 0o755)
+        (jobdir / "job.json").write_text(json.dumps(job, allow_nan=True), encoding="utf-8")
+        os.chmod(jobdir / "job.json", 0o644)
+        uid = uid if mode.drop_uid else None
+        read_fd, write_fd = os.pipe()
+        scratch = None
+        try:
+            limits = self._limits(timeout, uid, mode.bwrap)
+            wrapper = [self.python, "-I", "-S", "-B"]
+            if mode.bwrap:
+                prefix = self._bwrap_command(mode, library, jobdir)
+                inner = wrapper + ["/grader/_limits.py", json.dumps(limits), self.python, "-I", "-B", "-X", "utf8",
+                                   "/grader/runner.py", str(write_fd), "/job/job.json", "/grader/lib"]
+                command, env, cwd = prefix + inner, self._environment("/tmp"), None
+            else:
+                scratch = tempfile.mkdtemp(dir=self.root)
+                if uid is not None:
+                    os.chown(scratch, uid, uid)
+                command = wrapper + [str(self.grader / "_limits.py"), json.dumps(limits), self.python, "-I", "-B",
+                                     "-X", "utf8", str(self.grader / "runner.py"), str(write_fd),
+                                     str(jobdir / "job.json"), str(library)]
+                env, cwd = self._environment(scratch), scratch
+            start = time.monotonic()
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
+                                       env=env, cwd=cwd)
+            os.close(write_fd)
+            write_fd = None
+            with self.lock:
+                self.running.add(process)
+            try:
+                return self._watch(process, read_fd, start, timeout, uid)
+            finally:
+                with self.lock:
+                    self.running.discard(process)
+        finally:
+            if write_fd is not None:
+                os.close(write_fd)
+            os.close(read_fd)
+            shutil.rmtree(jobdir, ignore_errors=True)
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    def _watch(self, process, read_fd, start, timeout, uid):
+        """Collect output and records until the sandbox ends or must be killed; never blocks past the deadline."""
+        selector = selectors.DefaultSelector()
+        selector.register(process.stdout, selectors.EVENT_READ, "output")
+        selector.register(read_fd, selectors.EVENT_READ, "results")
+        head, tail, output_bytes = bytearray(), bytearray(), 0
+        results, results_bytes = bytearray(), 0
+        deadline = start + timeout
+        killed, timed_out, open_streams = "", False, 2
+        next_watch = start + 0.2
+        exited_at = None
+        while open_streams:
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = True
+                break
+            if exited_at is None and process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 1.0:
+                break  # something detached still holds the pipes: it is killed below
+            for key, _ in selector.select(timeout=min(0.2, max(0.0, deadline - now))):
+                fd = key.fileobj if isinstance(key.fileobj, int) else key.fileobj.fileno()
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    open_streams -= 1
+                elif key.data == "output":
+                    output_bytes += len(chunk)
+                    if len(head) < MAX_OUTPUT // 2:
+                        head += chunk[:MAX_OUTPUT // 2 - len(head)]
+                    else:
+                        tail = (tail + chunk)[-(MAX_OUTPUT // 2):]
+                else:
+                    results_bytes += len(chunk)
+                    if results_bytes > MAX_RESULTS:
+                        killed = f"it sent more than {MAX_RESULTS >> 20} MB of results"
+                    else:
+                        results += chunk
+            if killed:
+                break
+            if time.monotonic() >= next_watch:
+                next_watch = time.monotonic() + 0.2
+                tasks, rss = _tree_usage(process.pid)
+                if tasks >= MAX_TASKS - 8:
+                    killed = f"it started too many processes or threads ({tasks}; at most {MAX_TASKS - 8})"
+                elif rss > (MEMORY_MB << 20) * 2:
+                    killed = f"its processes used more than {2 * MEMORY_MB} MB of memory together"
+                if killed:
+                    break
+        self._kill(process, uid)
+        selector.close()
+        process.stdout.close()
+        returncode = process.wait()
+        seconds = time.monotonic() - start
+        records, garbage = [], 0
+        lines = bytes(results).split(b"\n")
+        for line in lines[:-1]:  # the last piece has no newline: cut off
+            try:
+                record = json.loads(line.decode("ascii"))
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                garbage += 1
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                garbage += 1
+        garbage += 1 if lines[-1].strip() else 0
+        text = bytes(head).decode("utf-8", "replace")
+        if output_bytes > len(head):
+            skipped = output_bytes - len(head) - len(tail)
+            text += (f"\n[... {skipped} bytes of output left out ...]\n" if skipped > 0 else "") + \
+                bytes(tail).decode("utf-8", "replace")
+        return Outcome(records, garbage, returncode, timed_out, killed, seconds, text, output_bytes)
+
+    def _kill(self, process, uid):
+        """Kill the whole sandbox: its process group (bwrap: the PID namespace dies with it); with a uid of its
+        own, every process of that uid (catches what detached itself with setsid in the fallback mode)."""
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for pid in _descendants(process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if uid is not None and not self.mode.bwrap:
+            subprocess.run([self.python, "-I", "-S", "-c",
+                            "import os, signal, sys\nos.setgroups([]); os.setgid(int(sys.argv[1])); "
+                            "os.setuid(int(sys.argv[1]))\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass",
+                            str(uid)], check=False, timeout=30, stderr=subprocess.DEVNULL)
+
+
+def _is_env(path):
+    return (path / "pyvenv.cfg").exists() or any((p / "pyvenv.cfg").exists() for p in path.parents)
+
+
+# ---------------------------------------------------------------- /proc bookkeeping (Linux; elsewhere: nothing)
+
+def _proc_table():
+    """{pid: (ppid, threads, rss_bytes, uid)} for every process, read from /proc."""
+    table = {}
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return table
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode("ascii", "replace")
+            fields = stat[stat.rindex(")") + 2:].split()
+            uid = os.stat(f"/proc/{entry}").st_uid
+            table[int(entry)] = (int(fields[1]), int(fields[17]), int(fields[21]) * page, uid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return table
+
+
+def _descendants(pid, table=None):
+    table = table if table is not None else _proc_table()
+    children = {}
+    for child, (parent, *_rest) in table.items():
+        children.setdefault(parent, []).append(child)
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _tree_usage(pid):
+    """(tasks, resident bytes) of a process and all its descendants."""
+    table = _proc_table()
+    members = [pid] + _descendants(pid, table)
+    tasks = sum(table[p][1] for p in members if p in table)
+    rss = sum(table[p][2] for p in members if p in table)
+    return tasks, rss
+
+
+def _tasks_of_uid(uid):
+    return sum(threads for _, threads, _, owner in _proc_table().values() if owner == uid)

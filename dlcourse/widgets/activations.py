@@ -1,0 +1,131 @@
+"""Lecture 04: how the activation function, the depth and the weight initialisation decide whether
+gradients reach the first layers.
+
+``deep_network`` builds a stack of ``depth`` hidden layers (Affine + activation) on the digits;
+``layer_statistics`` runs one batch forward and backward and returns every hidden layer's activations
+and every weight matrix's gradient norm; ``draw_gradient_norms`` plots both; ``vanishing_gradients_demo``
+puts the three choices on controls.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
+from ..network import Sequential
+
+ACTIVATIONS = {
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "ReLU": ReLU,
+    "Leaky ReLU (0.1)": lambda: LeakyReLU(0.1),
+}
+
+# standard deviation of the initial weights of a layer with fan_in inputs
+INITS = {
+    "std 0.01": lambda fan_in: 0.01,
+    "std 1": lambda fan_in: 1.0,
+    "Xavier": lambda fan_in: np.sqrt(1.0 / fan_in),
+    "He": lambda fan_in: np.sqrt(2.0 / fan_in),
+}
+
+
+def deep_network(activation="sigmoid", depth=10, init="Xavier", width=64, n_inputs=64, n_classes=10, seed=0):
+    """Sequential of ``depth`` × [Affine(width) + activation], then Affine(n_classes) and Softmax-with-Loss.
+
+    Weights W of a layer with fan_in inputs: rng.standard_normal((fan_in, fan_out)) · INITS[init](fan_in),
+    rng = np.random.default_rng(seed), layers drawn in order; biases 0.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"deep_network: activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+    if init not in INITS:
+        raise ValueError(f"deep_network: init must be one of {list(INITS)}, got {init!r}")
+    if int(depth) != depth or depth < 1:
+        raise ValueError(f"deep_network: depth must be a positive integer, got {depth}")
+    rng = np.random.default_rng(seed)
+    sizes = [n_inputs] + [width] * int(depth) + [n_classes]
+    layers = []
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Affine(rng.standard_normal((fan_in, fan_out)) * INITS[init](fan_in), np.zeros(fan_out)))
+        if k < depth:
+            layers.append(ACTIVATIONS[activation]())
+    return Sequential(layers)
+
+
+def layer_statistics(net, X, t):
+    """One forward and backward pass of a batch (X, t).
+
+    Returns {"loss": float, "activations": [output of each activation layer, (N, width)],
+    "grad_norms": array of ‖∂L/∂W‖ (Frobenius norm) for every Affine layer, first to last}.
+    """
+    h = X
+    activations = []
+    for layer in net.layers:
+        h = layer.forward(h)
+        if not isinstance(layer, Affine):
+            activations.append(h)
+    loss = net.loss_layer.forward(h, t)
+    net.backward()
+    norms = [np.linalg.norm(layer.grads["W"]) for layer in net.layers if isinstance(layer, Affine)]
+    return {"loss": float(loss), "activations": activations, "grad_norms": np.array(norms)}
+
+
+def draw_gradient_norms(axes, X, t, activation="sigmoid", depth=10, init="Xavier", seed=0):
+    """Left: ‖∂L/∂W‖ per layer (log scale). Right: histograms of the activations of some hidden layers.
+
+    axes: two Axes. Returns the statistics of ``layer_statistics``.
+    """
+    ax_norms, ax_hist = axes
+    stats = layer_statistics(deep_network(activation, depth, init, seed=seed), X, t)
+    norms = stats["grad_norms"]
+    ax_norms.clear()
+    ax_norms.semilogy(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-30), "o-", color="tab:purple")
+    ax_norms.set_xlabel("layer (1 = next to the input)")
+    ax_norms.set_ylabel("‖∂L/∂W‖")
+    ax_norms.set_title(f"{activation}, {depth} hidden layers, {init}: first/last = {norms[0] / norms[-1]:.1e}",
+                       fontsize=10)
+    ax_norms.grid(alpha=0.3, which="both")
+    ax_hist.clear()
+    chosen = sorted(set(np.linspace(0, depth - 1, min(depth, 5)).round().astype(int)))
+    low = min(float(stats["activations"][k].min()) for k in chosen)
+    high = max(float(stats["activations"][k].max()) for k in chosen)
+    bins = np.linspace(low, high if high > low else low + 1.0, 40)
+    colours = plt.cm.viridis(np.linspace(0, 0.9, len(chosen)))
+    for colour, k in zip(colours, chosen):
+        ax_hist.hist(stats["activations"][k].ravel(), bins=bins, histtype="step", lw=1.6, color=colour,
+                     label=f"layer {k + 1}")
+    ax_hist.set_xlabel("activation value")
+    ax_hist.set_ylabel("count")
+    ax_hist.set_title("activations of hidden layers", fontsize=10)
+    ax_hist.legend(fontsize=8)
+    return stats
+
+
+def vanishing_gradients_demo(X, t, activation="sigmoid", depth=10, init="Xavier"):
+    """Controls for the activation, the depth and the initialisation; returns the widget box to display.
+
+    The figure of the initial state is drawn first as an ordinary figure (kept in a saved notebook);
+    changing a control redraws below the controls.
+    """
+    import ipywidgets as widgets
+
+    _show(X, t, activation, depth, init)
+    activation_box = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
+    depth_slider = widgets.IntSlider(value=depth, min=2, max=20, description="hidden layers",
+                                     continuous_update=False, style={"description_width": "initial"})
+    init_box = widgets.Dropdown(options=list(INITS), value=init, description="init")
+    out = widgets.Output()
+
+    def redraw(_=None):
+        with out:
+            out.clear_output(wait=True)
+            _show(X, t, activation_box.value, depth_slider.value, init_box.value)
+
+    for control in (activation_box, depth_slider, init_box):
+        control.observe(redraw, names="value")
+    return widgets.VBox([widgets.HBox([activation_box, depth_slider, init_box]), out])
+
+
+def _show(X, t, activation, depth, init):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    draw_gradient_norms(axes, X, t, activation, depth, init)
+    fig.tight_layout()
+    plt.show()

@@ -1,0 +1,456 @@
+"""Interactive demos of lecture 02 (gradient descent): a learning-rate explorer and a linear-classifier demo.
+
+- ``LandscapeDemo``: gradient descent on a 2-D loss surface (an elongated bowl, or a non-convex surface with
+  two minima and a saddle point); sliders on the learning rate η, the start point and the number of steps;
+  the contours with the path of the negative gradient, and the loss along the path.
+- ``LinearClassifierDemo``: three classes of 2-D points, a linear classifier s = x·W + b with sliders on its
+  six weights and three biases; the decision regions and the loss (softmax or multiclass SVM) update live,
+  and a "step" button takes one gradient step.
+
+Each demo first draws its current state as a normal matplotlib figure (kept in a saved notebook), then shows
+the controls; a change redraws the figure in an output area under the controls. The drawing is a plain
+function of the control values (``draw_descent``, ``draw_classifier``), so tests call it directly.
+"""
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+# ---------------------------------------------------------------- loss surfaces
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A loss surface f(x, y) over the plane, its gradient, and where to look at it."""
+
+    name: str
+    f: object          # f(x, y) -> loss, elementwise on arrays
+    gradient: object   # gradient(p) -> (2,) for a point p = (x, y)
+    extent: tuple      # (x_min, x_max, y_min, y_max) shown
+    minimum: float     # the lowest value of f (the global minimum)
+
+
+def _bowl(x, y):
+    return 0.5 * x ** 2 + 5.0 * y ** 2
+
+
+def _two_minima(x, y):
+    return (x ** 2 - 1) ** 2 + 0.3 * x + y ** 2
+
+
+# the tilt 0.3 x makes the left minimum (x ≈ -1.036) the global one and the right one (x ≈ 0.960) local
+_WELL_ROOTS = np.sort(np.roots([4.0, 0.0, -4.0, 0.3]).real)
+GLOBAL_MINIMUM = np.array([_WELL_ROOTS[0], 0.0])
+LOCAL_MINIMUM = np.array([_WELL_ROOTS[2], 0.0])
+SADDLE_POINT = np.array([_WELL_ROOTS[1], 0.0])
+
+SURFACES = {
+    "elongated bowl": Surface("elongated bowl", _bowl, lambda p: np.array([p[0], 10.0 * p[1]]),
+                              (-5.0, 5.0, -2.5, 2.5), 0.0),
+    "two minima": Surface("two minima", _two_minima,
+                          lambda p: np.array([4 * p[0] * (p[0] ** 2 - 1) + 0.3, 2.0 * p[1]]),
+                          (-2.0, 2.0, -1.6, 1.6), float(_two_minima(*GLOBAL_MINIMUM))),
+}
+
+
+def descent_path(gradient, start, learning_rate, steps, limit=1e6):
+    """Gradient descent x <- x - η·gradient(x) from ``start``: the path, an array (steps + 1, 2).
+
+    Stops early (shorter path) once a coordinate exceeds ``limit`` in size: the run has diverged.
+    """
+    x = np.array(start, dtype=np.float64)
+    path = [x.copy()]
+    for _ in range(int(steps)):
+        x = x - learning_rate * gradient(x)
+        path.append(x.copy())
+        if not np.all(np.isfinite(x)) or np.max(np.abs(x)) > limit:
+            break
+    return np.array(path)
+
+
+def _surface(surface):
+    if isinstance(surface, Surface):
+        return surface
+    if surface not in SURFACES:
+        raise ValueError(f"unknown surface {surface!r}; choose one of {sorted(SURFACES)}")
+    return SURFACES[surface]
+
+
+def plot_contours(ax, surface, levels=25, resolution=120):
+    """Filled contours of a surface (low loss dark) on ``ax``; returns the Surface."""
+    surface = _surface(surface)
+    x_min, x_max, y_min, y_max = surface.extent
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    zz = surface.f(xx, yy)
+    # contour levels spaced evenly in sqrt(loss) so both the valley floor and the walls show
+    heights = np.linspace(0.0, np.sqrt(zz.max() - zz.min()), levels) ** 2 + zz.min()
+    ax.contourf(xx, yy, zz, levels=heights, cmap="viridis", alpha=0.85)
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    return surface
+
+
+def draw_path(ax, path, color="red", label=None):
+    """The path of a descent on a contour plot: points joined by lines, start hollow, end filled."""
+    ax.plot(path[:, 0], path[:, 1], "-o", color=color, markersize=3, linewidth=1.2, label=label)
+    ax.plot(*path[0], "o", markerfacecolor="none", markeredgecolor=color, markersize=9)
+    ax.plot(*path[-1], "*", color=color, markersize=12, markeredgecolor="k", markeredgewidth=0.5)
+
+
+def draw_descent(ax_contour, ax_loss, surface="elongated bowl", learning_rate=0.1, start=(-4.0, 1.5), steps=30,
+                 color="red"):
+    """Contours with the descent path on ``ax_contour``, the loss along the path on ``ax_loss`` (may be None).
+
+    The loss is drawn as f - min f (the distance to the global minimum) on a log scale, so crawling,
+    converging and diverging look different. Returns the path (steps + 1, 2), shorter if it diverged.
+    """
+    surface = plot_contours(ax_contour, surface)
+    path = descent_path(surface.gradient, start, learning_rate, steps)
+    draw_path(ax_contour, path, color=color)
+    diverged = len(path) < steps + 1 or np.max(np.abs(path[-1])) > 10 * np.max(np.abs(surface.extent))
+    state = "diverged" if diverged else f"end ({path[-1, 0]:.2f}, {path[-1, 1]:.2f})"
+    ax_contour.set_title(f"{surface.name}, η = {learning_rate:g}: {state}", fontsize=10)
+    if ax_loss is not None:
+        losses = surface.f(path[:, 0], path[:, 1]) - surface.minimum
+        ax_loss.semilogy(np.arange(len(path)), np.maximum(losses, 1e-12), "-o", markersize=2, color=color)
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss − minimum (log)")
+        ax_loss.set_xlim(0, steps)
+        ax_loss.grid(alpha=0.3, which="both")
+        ax_loss.set_title(f"final loss {surface.f(*path[-1]):.4g}", fontsize=10)
+    return path
+
+
+# ---------------------------------------------------------------- a linear classifier in the plane
+
+def three_class_points(n_per_class=8, spread=0.55, seed=0):
+    """Three clusters of 2-D points around (0, 1.5), (-1.3, -0.75), (1.3, -0.75): X (3n, 2), t (3n,)."""
+    rng = np.random.default_rng(seed)
+    angles = np.deg2rad([90.0, 210.0, 330.0])
+    centres = 1.5 * np.column_stack([np.cos(angles), np.sin(angles)])
+    X = np.concatenate([c + spread * rng.standard_normal((n_per_class, 2)) for c in centres])
+    t = np.repeat(np.arange(3), n_per_class)
+    return X, t
+
+
+def linear_scores(X, W, b):
+    """Scores s = X·W + b: X (N, D), W (D, C), b (C,) -> (N, C)."""
+    return X @ W + b
+
+
+def softmax_loss_and_grads(W, b, X, t):
+    """Mean softmax cross-entropy of s = X·W + b and its gradients: (loss, dW (D, C), db (C,))."""
+    scores = linear_scores(X, W, b)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    n = len(X)
+    loss = float(-np.mean(np.log(np.maximum(y[np.arange(n), t], 1e-300))))
+    dscores = y.copy()
+    dscores[np.arange(n), t] -= 1.0
+    dscores /= n
+    return loss, X.T @ dscores, dscores.sum(axis=0)
+
+
+def svm_loss_and_grads(W, b, X, t, margin=1.0):
+    """Mean multiclass SVM (hinge) loss Σ_{j≠t} max(0, s_j - s_t + margin) and its gradients (loss, dW, db)."""
+    scores = linear_scores(X, W, b)
+    n = len(X)
+    margins = np.maximum(0.0, scores - scores[np.arange(n), t][:, None] + margin)
+    margins[np.arange(n), t] = 0.0
+    loss = float(margins.sum() / n)
+    dscores = (margins > 0).astype(np.float64)
+    dscores[np.arange(n), t] = -dscores.sum(axis=1)
+    dscores /= n
+    return loss, X.T @ dscores, dscores.sum(axis=0)
+
+
+LOSSES = {"softmax": softmax_loss_and_grads, "multiclass SVM": svm_loss_and_grads}
+CLASS_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")
+EXTENT = (-3.5, 3.5, -3.0, 3.5)
+
+
+def draw_classifier(ax, X, t, W, b, loss="softmax", resolution=150):
+    """Decision regions of s = x·W + b, each class's line s_k = 0 with an arrow along w_k, the points.
+
+    Returns a dict: "loss" (the mean loss), "accuracy", "regions" (resolution × resolution class indices).
+    """
+    W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    value, _, _ = LOSSES[loss](W, b, X, t)
+    x_min, x_max, y_min, y_max = EXTENT
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    regions = linear_scores(grid, W, b).argmax(axis=1).reshape(xx.shape)
+    ax.imshow(regions, origin="lower", extent=EXTENT, aspect="auto", alpha=0.25, interpolation="nearest",
+              cmap=plt.matplotlib.colors.ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=2.5)
+    for k, colour in enumerate(CLASS_COLOURS):
+        w = W[:, k]
+        norm = np.hypot(*w)
+        if norm > 1e-9:
+            # the line w·x + b_k = 0, drawn through its point closest to the origin
+            foot = -b[k] * w / norm ** 2
+            direction = np.array([-w[1], w[0]]) / norm
+            ends = np.array([foot - 10 * direction, foot + 10 * direction])
+            ax.plot(ends[:, 0], ends[:, 1], color=colour, linewidth=1.5)
+            ax.annotate("", xy=foot + 0.6 * w / norm, xytext=foot,
+                        arrowprops=dict(arrowstyle="->", color=colour, linewidth=1.5))
+        members = t == k
+        ax.scatter(X[members, 0], X[members, 1], color=colour, edgecolors="k", linewidths=0.5, s=30, zorder=3)
+    accuracy = float(np.mean(linear_scores(X, W, b).argmax(axis=1) == t))
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_aspect("equal")
+    ax.set_title(f"{loss} loss {value:.3f} · accuracy {int(round(accuracy * len(t)))}/{len(t)}", fontsize=10)
+    return {"loss": value, "accuracy": accuracy, "regions": regions}
+
+
+# ---------------------------------------------------------------- widgets
+
+def _widgets():
+    import ipywidgets
+
+    return ipywidgets
+
+
+def _panel(children, text):
+    """A VBox whose plain-text form is ``text`` (what a saved notebook shows where widgets cannot render)."""
+    ipywidgets = _widgets()
+
+    class Panel(ipywidgets.VBox):
+        def __repr__(self):
+            return text
+
+    return Panel(children)
+
+
+def _show_static(fig):
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+class LandscapeDemo:
+    """Gradient descent on a 2-D loss surface with sliders on η, the start point and the number of steps.
+
+    ``demo = LandscapeDemo(); demo.show()`` in a notebook; ``demo.update(learning_rate=0.2)`` redraws.
+    """
+
+    def __init__(self, surface="elongated bowl", learning_rate=0.1, start=(-4.0, 1.5), steps=30):
+        self.values = dict(surface=surface, learning_rate=learning_rate, start=tuple(start), steps=steps)
+        self.path = None
+        self._controls = None
+
+    def figure(self):
+        """A new figure of the current state (contours with the path, loss along the path)."""
+        fig, (ax_contour, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.3, 1]})
+        self.path = draw_descent(ax_contour, ax_loss, **self.values)
+        fig.tight_layout()
+        return fig
+
+    def update(self, **values):
+        """Change some of surface, learning_rate, start, steps; returns the new path."""
+        unknown = set(values) - set(self.values)
+        if unknown:
+            raise TypeError(f"LandscapeDemo.update: unknown value(s) {sorted(unknown)}; known: {sorted(self.values)}")
+        self.values.update(values)
+        fig = self.figure()
+        if self._controls is not None:
+            output = self._controls["output"]
+            with output:
+                output.clear_output(wait=True)
+                _show_static(fig)
+        else:
+            plt.close(fig)
+        return self.path
+
+    def controls(self):
+        ipywidgets = _widgets()
+        v = self.values
+        style = {"description_width": "110px"}
+        layout = ipywidgets.Layout(width="420px")
+        c = dict(
+            surface=ipywidgets.Dropdown(options=list(SURFACES), value=v["surface"], description="surface",
+                                        style=style, layout=layout),
+            learning_rate=ipywidgets.FloatSlider(value=v["learning_rate"], min=0.005, max=0.25, step=0.005,
+                                                 readout_format=".3f", description="learning rate η",
+                                                 continuous_update=False, style=style, layout=layout),
+            start_x=ipywidgets.FloatSlider(value=v["start"][0], min=-4.5, max=4.5, step=0.05, description="start w₁",
+                                           continuous_update=False, style=style, layout=layout),
+            start_y=ipywidgets.FloatSlider(value=v["start"][1], min=-2.0, max=2.0, step=0.05, description="start w₂",
+                                           continuous_update=False, style=style, layout=layout),
+            steps=ipywidgets.IntSlider(value=v["steps"], min=1, max=100, description="steps",
+                                       continuous_update=False, style=style, layout=layout),
+            output=ipywidgets.Output(),
+        )
+
+        def changed(_):
+            self.update(surface=c["surface"].value, learning_rate=c["learning_rate"].value,
+                        start=(c["start_x"].value, c["start_y"].value), steps=c["steps"].value)
+
+        for name in ("surface", "learning_rate", "start_x", "start_y", "steps"):
+            c[name].observe(changed, names="value")
+        self._controls = c
+        return _panel([ipywidgets.HBox([ipywidgets.VBox([c["learning_rate"], c["steps"], c["surface"]]),
+                                        ipywidgets.VBox([c["start_x"], c["start_y"]])]),
+                       c["output"]],
+                      "LandscapeDemo: sliders for the learning rate η, the start point and the number of steps "
+                      "(run the notebook to move them)")
+
+    def show(self):
+        """Draw the current state as a static figure, then display the controls (redraws appear under them)."""
+        from IPython.display import display
+
+        _show_static(self.figure())
+        display(self.controls())
+
+
+class LinearClassifierDemo:
+    """A linear classifier s = x·W + b on 2-D points of three classes, with sliders on W (2×3) and b (3).
+
+    The decision regions and the loss update when a slider moves; "step" takes one gradient step
+    W <- W - η ∂L/∂W, b <- b - η ∂L/∂b; "reset" returns to the initial weights.
+    """
+
+    def __init__(self, X=None, t=None, W=None, b=None, loss="softmax", learning_rate=0.5, seed=0):
+        if X is None:
+            X, t = three_class_points(seed=seed)
+        self.X, self.t = np.asarray(X, dtype=np.float64), np.asarray(t)
+        if self.X.ndim != 2 or self.X.shape[1] != 2:
+            raise ValueError(f"LinearClassifierDemo: X must have shape (N, 2), got {self.X.shape}")
+        # a deliberately poor start: every class line points the wrong way
+        W0 = np.array([[1.0, 0.5, -1.0], [-1.0, 1.0, 0.5]]) if W is None else W
+        b0 = np.array([0.5, 0.0, -0.5]) if b is None else b
+        self.initial = (np.array(W0, dtype=np.float64), np.array(b0, dtype=np.float64))
+        self.W, self.b = self.initial[0].copy(), self.initial[1].copy()
+        self.loss, self.learning_rate = loss, learning_rate
+        self.history = [self.current_loss()]
+        self.result = None
+        self._controls = None
+        self._syncing = False
+
+    def current_loss(self):
+        return LOSSES[self.loss](self.W, self.b, self.X, self.t)[0]
+
+    def figure(self):
+        """A new figure: the classifier in the plane, and the loss after every change so far."""
+        fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
+        self.result = draw_classifier(ax, self.X, self.t, self.W, self.b, self.loss)
+        ax_loss.plot(np.arange(len(self.history)), self.history, "-o", markersize=3)
+        ax_loss.set_xlabel("change (slider or step)")
+        ax_loss.set_ylabel(f"{self.loss} loss")
+        ax_loss.set_ylim(bottom=0)
+        ax_loss.grid(alpha=0.3)
+        if len(self.history) == 1:
+            ax_loss.text(0.5, 0.5, "press step or move a slider:\nthe loss after every change appears here",
+                         ha="center", va="center", transform=ax_loss.transAxes, color="grey")
+        weights = "   ".join(f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}" for k in range(3))
+        fig.text(0.5, 0.01, weights, ha="center", fontsize=8)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        return fig
+
+    def update(self, W=None, b=None, loss=None, learning_rate=None):
+        """Set weights / biases / loss / learning rate, record the loss, redraw; returns draw_classifier's dict."""
+        if W is not None:
+            self.W = np.array(W, dtype=np.float64).reshape(2, 3)
+        if b is not None:
+            self.b = np.array(b, dtype=np.float64).reshape(3)
+        if loss is not None:
+            if loss not in LOSSES:
+                raise ValueError(f"LinearClassifierDemo: unknown loss {loss!r}; choose one of {sorted(LOSSES)}")
+            self.loss = loss
+        if learning_rate is not None:
+            self.learning_rate = float(learning_rate)
+        self.history.append(self.current_loss())
+        self._redraw()
+        return self.result
+
+    def step(self, n=1):
+        """Take n gradient steps with the current learning rate; returns the loss after them."""
+        for _ in range(int(n)):
+            _, dW, db = LOSSES[self.loss](self.W, self.b, self.X, self.t)
+            self.W = self.W - self.learning_rate * dW
+            self.b = self.b - self.learning_rate * db
+            self.history.append(self.current_loss())
+        self._sync_sliders()
+        self._redraw()
+        return self.history[-1]
+
+    def reset(self):
+        self.W, self.b = self.initial[0].copy(), self.initial[1].copy()
+        self.history = [self.current_loss()]
+        self._sync_sliders()
+        self._redraw()
+
+    def _redraw(self):
+        fig = self.figure()
+        if self._controls is not None:
+            output = self._controls["output"]
+            with output:
+                output.clear_output(wait=True)
+                _show_static(fig)
+        else:
+            plt.close(fig)
+
+    def _sync_sliders(self):
+        if self._controls is None:
+            return
+        self._syncing = True  # one redraw for the whole step, not one per slider
+        try:
+            for k in range(3):
+                self._controls[f"w{k}x"].value = float(np.clip(self.W[0, k], -8, 8))
+                self._controls[f"w{k}y"].value = float(np.clip(self.W[1, k], -8, 8))
+                self._controls[f"b{k}"].value = float(np.clip(self.b[k], -8, 8))
+        finally:
+            self._syncing = False
+
+    def controls(self):
+        ipywidgets = _widgets()
+        c = {}
+        layout = ipywidgets.Layout(width="250px")
+        style = {"description_width": "60px"}
+        columns = []
+        for k, colour in enumerate(CLASS_COLOURS):
+            for name, value, text in ((f"w{k}x", self.W[0, k], f"W[0,{k}]"), (f"w{k}y", self.W[1, k], f"W[1,{k}]"),
+                                      (f"b{k}", self.b[k], f"b[{k}]")):
+                c[name] = ipywidgets.FloatSlider(value=float(value), min=-8.0, max=8.0, step=0.05, description=text,
+                                                 continuous_update=False, style=style, layout=layout)
+            title = ipywidgets.HTML(f"<b style='color:{colour}'>class {k}</b>")
+            columns.append(ipywidgets.VBox([title, c[f"w{k}x"], c[f"w{k}y"], c[f"b{k}"]]))
+        c["loss"] = ipywidgets.Dropdown(options=list(LOSSES), value=self.loss, description="loss",
+                                        style=style, layout=layout)
+        c["learning_rate"] = ipywidgets.FloatSlider(value=self.learning_rate, min=0.05, max=3.0, step=0.05,
+                                                    description="η", continuous_update=False, style=style,
+                                                    layout=layout)
+        c["step"] = ipywidgets.Button(description="step", button_style="primary", tooltip="one gradient step")
+        c["step10"] = ipywidgets.Button(description="10 steps", tooltip="ten gradient steps")
+        c["reset"] = ipywidgets.Button(description="reset", tooltip="back to the initial weights")
+        c["output"] = ipywidgets.Output()
+
+        def slider_moved(_):
+            if self._syncing:
+                return
+            W = [[c[f"w{k}x"].value for k in range(3)], [c[f"w{k}y"].value for k in range(3)]]
+            self.update(W=W, b=[c[f"b{k}"].value for k in range(3)])
+
+        for name in c:
+            if name[0] in "wb" and name[1].isdigit():
+                c[name].observe(slider_moved, names="value")
+        c["loss"].observe(lambda change: self.update(loss=change["new"]), names="value")
+        c["learning_rate"].observe(lambda change: setattr(self, "learning_rate", change["new"]), names="value")
+        c["step"].on_click(lambda _: self.step(1))
+        c["step10"].on_click(lambda _: self.step(10))
+        c["reset"].on_click(lambda _: self.reset())
+        self._controls = c
+        actions = ipywidgets.HBox([c["loss"], c["learning_rate"], c["step"], c["step10"], c["reset"]])
+        return _panel([ipywidgets.HBox(columns), actions, c["output"]],
+                      "LinearClassifierDemo: sliders for W and b, a loss menu, a learning rate, step and reset "
+                      "buttons (run the notebook to use them)")
+
+    def show(self):
+        """Draw the current state as a static figure, then display the controls (redraws appear under them)."""
+        from IPython.display import display
+
+        _show_static(self.figure())
+        display(self.controls())

@@ -1,0 +1,361 @@
+"""Every lecture's widgets work where learners use them: in JupyterLab, in a real browser.
+
+nbval cannot see a widget: it only compares saved text. Here one JupyterLab server (on 127.0.0.1, with a random
+token, over a temporary copy of notebooks/) and one headless Chromium driven by Playwright open each lecture
+notebook, run all its cells with JupyterLab's own "Run All Cells" command, and wait until the kernel is idle.
+Then, in every cell that shows a slider, they drag the slider (one release, so one redraw even with
+``continuous_update=False``) and assert that the cell's output changed: the plot's image for a plotting widget,
+the text otherwise. Screenshots of each widget before and after go to test-artifacts/browser/.
+
+The test is skipped, saying why, only where the Playwright package or a Chromium executable cannot be found
+(``.ci/run`` installs Chromium with apt; ``pip install -e '.[test]'`` installs Playwright; the browser Playwright
+would download is never used: ``playwright install`` is not needed).
+"""
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dlcourse.site import GLOSSARY, course_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+NOTEBOOKS = Path(os.environ.get("DLCOURSE_TEST_NOTEBOOKS", ROOT / "notebooks"))
+LECTURES = [p for p in course_notebooks(NOTEBOOKS) if p.stem != GLOSSARY]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+SERVER_START_SECONDS = 90
+RUN_ALL_SECONDS = 240  # a lecture executes in under 30 s alone; the browser renders too and the machine is shared
+REDRAW_SECONDS = 90
+
+pytestmark = pytest.mark.slow
+
+
+def find_chromium():
+    """The Chromium (or Chrome) executable to drive, or None."""
+    candidates = [os.environ.get("DLCOURSE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                  shutil.which("chromium-browser"), shutil.which("google-chrome")]
+    return next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server over a copy of notebooks/: (base URL, token, served folder). Stopped afterwards."""
+    if not LECTURES:
+        pytest.skip("no lecture notebooks in notebooks/ yet")
+    base = tmp_path_factory.mktemp("jupyterlab")
+    served = base / "notebooks"
+    shutil.copytree(NOTEBOOKS, served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    config, settings = base / "config", base / "settings"
+    # the page stays still: no news or update checks, no workspace from an earlier session, every cell in the DOM
+    (config / "labconfig").mkdir(parents=True)
+    _write_json(config / "labconfig" / "page_config.json",
+                {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True,
+                                        "@jupyterlab/extensionmanager-extension": True}})
+    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+                {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True})
+    _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
+                {"windowingMode": "none"})
+    (config / "jupyter_server_config.py").write_text(
+        "c.LabApp.news_url = None\n"
+        "c.LabApp.check_for_updates_class = 'jupyterlab.NeverCheckForUpdate'\n"
+        "c.LabApp.expose_app_in_browser = True\n"
+        "c.ServerApp.allow_root = True\n"  # CI containers run as root
+        f"c.LabApp.workspaces_dir = {str(base / 'workspaces')!r}\n"
+        f"c.LabApp.user_settings_dir = {str(settings)!r}\n")
+    port, token = free_port(), uuid.uuid4().hex
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel must draw inline, not with Agg
+    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTER_DATA_DIR=str(base / "data"),
+               JUPYTER_RUNTIME_DIR=str(base / "runtime"), JUPYTER_PLATFORM_DIRS="1", PYTHONNOUSERSITE="1")
+    log = open(base / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={served}", "--ServerApp.open_browser=False"],
+        cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            log.close()
+            pytest.fail(f"JupyterLab did not start:\n{(base / 'server.log').read_text()[-3000:]}")
+        time.sleep(0.5)
+    yield url, token, served
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (a fresh profile) for the module."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Playwright package is not installed: pip install -e '.[test]' (or pip install playwright)")
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("no Chromium found (looked for $DLCOURSE_CHROMIUM, /usr/bin/chromium, chromium, "
+                    "chromium-browser, google-chrome on PATH): sudo apt-get install chromium chromium-driver")
+    profile = Path(__import__("tempfile").mkdtemp(prefix="dlcourse-chromium-"))
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 1300}, device_scale_factor=1)
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def lab_page(lab, browser):
+    """One browser tab with JupyterLab loaded; each test opens its notebook in it (loading JupyterLab once)."""
+    url, token, _ = lab
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+
+    def load():
+        page.goto(f"{url}/lab?reset&token={token}", wait_until="domcontentloaded")
+        page.wait_for_function("() => !!(window.jupyterapp && document.querySelector('.jp-LabShell'))",
+                               timeout=SERVER_START_SECONDS * 1000, polling=250)
+        page.evaluate("async () => { await window.jupyterapp.restored; }")
+
+    load()
+    page.reload_lab = load
+    yield page
+    page.close()
+
+
+def _api(url, token, path, method="GET"):
+    request = urllib.request.Request(f"{url}{path}", method=method, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        body = answer.read()
+    return json.loads(body) if body else None
+
+
+# JavaScript run in the page: the notebook panel JupyterLab shows, its kernel and its cells.
+PANEL = "(name) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget; " \
+        "return (w && w.context && w.context.path === name) ? w : null; }"
+KERNEL_READY = f"""(name) => {{
+  const panel = ({PANEL})(name);
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!(kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle'
+            && panel.content.widgets.length > 0);
+}}"""
+RUN_ALL = f"""async (name) => {{
+  const panel = ({PANEL})(name);
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  await window.jupyterapp.commands.execute('notebook:run-all-cells');
+}}"""
+EXECUTION_STATE = f"""(name) => {{
+  const panel = ({PANEL})(name);
+  const kernel = panel.sessionContext.session.kernel;
+  const cells = panel.content.model.cells;
+  const pending = [], errors = [];
+  for (let i = 0; i < cells.length; i++) {{
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    if (cell.executionCount === null) pending.push(i);
+    for (let j = 0; j < cell.outputs.length; j++) {{
+      const output = cell.outputs.get(j).toJSON();
+      if (output.output_type === 'error') errors.push(`cell ${{i}}: ${{output.ename}}: ${{output.evalue}}`);
+    }}
+  }}
+  const busy = panel.content.widgets.some(c => c.model.type === 'code' && c.promptNode
+                                          && c.promptNode.textContent.includes('*'));
+  return {{status: kernel.status, pending, errors, busy}};
+}}"""
+# What a widget shows: every image (hashed by its src or markup) and the output text, controls excluded.
+OUTPUT_SIGNATURE = """(cell) => {
+  const area = cell.querySelector('.jp-Cell-outputArea') || cell;
+  const images = [...area.querySelectorAll('img')].map(i => i.getAttribute('src') || '')
+    .concat([...area.querySelectorAll('svg')].filter(s => !s.closest('.jp-icon, button, .lm-TabBar'))
+            .map(s => s.outerHTML.length > 300 ? s.outerHTML : ''))
+    .filter(s => s);
+  const clone = area.cloneNode(true);
+  clone.querySelectorAll('.widget-slider, .widget-dropdown, .widget-button, .widget-readout, .widget-label, '
+                         + 'input, select, button, img, svg').forEach(e => e.remove());
+  return {images, text: clone.innerText.replace(/\\s+/g, ' ').trim()};
+}"""
+
+
+def _hash(signature):
+    return [hashlib.sha1(s.encode()).hexdigest()[:12] for s in signature["images"]]
+
+
+def _open_and_run(page, name):
+    page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', "
+                  "{path, factory: 'Notebook'}); }", name)
+    page.wait_for_function(KERNEL_READY, arg=name, timeout=SERVER_START_SECONDS * 1000, polling=250)
+    started = time.monotonic()
+    page.evaluate(RUN_ALL, name)
+    # run-all resolves when the last cell is done; also wait for the kernel to settle (widget comms, redraws)
+    deadline = started + RUN_ALL_SECONDS
+    while True:
+        state = page.evaluate(EXECUTION_STATE, name)
+        if state["errors"]:
+            pytest.fail(f"{name}: a cell raised in JupyterLab: {'; '.join(state['errors'])}")
+        if state["status"] == "idle" and not state["pending"] and not state["busy"]:
+            break
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name}: cells {state['pending']} still not executed after {RUN_ALL_SECONDS} s "
+                        f"(kernel {state['status']})")
+        time.sleep(0.25)
+    return time.monotonic() - started
+
+
+WIDGETS_RENDERED = """() => [...document.querySelectorAll(
+    '.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]')]
+  .every(o => o.querySelector('.jupyter-widgets') !== null)"""
+
+
+CLOSE = f"""(name) => {{
+  const panel = ({PANEL})(name);
+  if (panel) {{ panel.context.model.dirty = false; panel.dispose(); }}
+}}"""
+
+
+def _slider_cells(page):
+    """Cells whose output shows at least one slider, with that cell's first described slider."""
+    page.wait_for_function(WIDGETS_RENDERED, timeout=60_000, polling=250)
+    found = []
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    for index in range(cells.count()):
+        cell = cells.nth(index)
+        sliders = cell.locator(".jp-Cell-outputArea .widget-slider.widget-hslider")
+        if sliders.count() == 0:
+            continue
+        usable = [sliders.nth(k) for k in range(sliders.count())
+                  if sliders.nth(k).locator(".noUi-target[disabled], .noUi-handle[disabled]").count() == 0]
+        if not usable:
+            continue
+        described = [s for s in usable if s.locator(".widget-label").count()
+                     and s.locator(".widget-label").first.inner_text().strip()]
+        found.append((index, cell, (described or usable)[0]))
+    return found
+
+
+def _drag(page, slider):
+    """Drag the slider's handle about a third of its track, away from the nearer end; one release."""
+    handle = slider.locator(".noUi-handle").first
+    track = slider.locator(".noUi-base, .noUi-target").first
+    handle.scroll_into_view_if_needed()
+    box, bar = handle.bounding_box(), track.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    distance = max(bar["width"] / 3, 20)
+    target = x - distance if x > bar["x"] + bar["width"] / 2 else x + distance
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(target, y, steps=8)
+    page.mouse.up()
+
+
+def _readout(slider):
+    return slider.locator(".widget-readout").first.inner_text().strip()
+
+
+def _label(slider):
+    label = slider.locator(".widget-label").first
+    return label.inner_text().strip() if label.count() else "(no description)"
+
+
+@pytest.mark.parametrize("notebook", LECTURES, ids=[p.stem for p in LECTURES])
+def test_widgets_redraw_when_a_slider_moves(lab, lab_page, notebook, record_property):
+    url, token, served = lab
+    page = lab_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    passed = False
+    try:
+        seconds = _open_and_run(page, notebook.name)
+        record_property("run_all_seconds", round(seconds, 1))
+        page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}-executed.png"))
+        cells = _slider_cells(page)
+        assert cells, (f"{notebook.name}: no slider is shown in JupyterLab after running all cells "
+                       f"(is the widget displayed, and is jupyterlab_widgets installed?)")
+        for index, cell, slider in cells:
+            tag = f"{notebook.stem}-cell{index}"
+            cell.scroll_into_view_if_needed()
+            before = cell.evaluate(OUTPUT_SIGNATURE)
+            value_before = _readout(slider)
+            cell.screenshot(path=str(ARTIFACTS / f"{tag}-before.png"))
+            _drag(page, slider)
+            label = _label(slider)
+            page.wait_for_function(
+                "([index, old]) => { const s = document.querySelectorAll('.jp-Notebook .jp-Cell')[index]"
+                ".querySelectorAll('.jp-Cell-outputArea .widget-slider.widget-hslider .widget-readout'); "
+                "return [...s].some(r => (r.value !== undefined && r.value !== '' ? r.value : r.innerText)"
+                ".trim() !== old); }",
+                arg=[index, value_before], timeout=30_000)
+            value_after = _readout(slider)
+            # the redraw arrives from the kernel: wait for the output to differ, then for the kernel to be idle
+            changed = (f"([index, before]) => {{ const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')"
+                       f"[index]; const now = ({OUTPUT_SIGNATURE})(cell); "
+                       f"return before.images.length ? JSON.stringify(now.images) !== JSON.stringify(before.images)"
+                       f" && now.images.length > 0 : now.text !== before.text; }}")
+            try:
+                page.wait_for_function(changed, arg=[index, before], timeout=REDRAW_SECONDS * 1000, polling=250)
+            except Exception:
+                cell.screenshot(path=str(ARTIFACTS / f"{tag}-after.png"))
+                after = cell.evaluate(OUTPUT_SIGNATURE)
+                pytest.fail(f"{notebook.name}, cell {index}: slider {label!r} moved from {value_before} to "
+                            f"{value_after} but the {'plot' if before['images'] else 'output'} did not change "
+                            f"within {REDRAW_SECONDS} s (images before {_hash(before)}, after {_hash(after)}); "
+                            f"screenshots in {ARTIFACTS}")
+            page.wait_for_function(KERNEL_READY, arg=notebook.name, timeout=REDRAW_SECONDS * 1000)
+            after = cell.evaluate(OUTPUT_SIGNATURE)
+            cell.screenshot(path=str(ARTIFACTS / f"{tag}-after.png"))
+            assert "Traceback" not in after["text"], f"{notebook.name}, cell {index}: {after['text'][-1500:]}"
+            assert value_after != value_before
+        passed = True
+    finally:
+        page.evaluate(CLOSE, notebook.name)
+        for session in _api(url, token, "/api/sessions"):  # free the kernel before the next lecture
+            _api(url, token, f"/api/sessions/{session['id']}", method="DELETE")
+        if not passed:
+            page.reload_lab()  # whatever went wrong stays with this lecture
+
+
+def test_every_lecture_saves_a_widget():
+    """The browser test finds the widgets by running the notebook; the saved notebook must show one too."""
+    if not LECTURES:
+        pytest.skip("no lecture notebooks in notebooks/ yet")
+    missing = []
+    for path in LECTURES:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+        if not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs):
+            missing.append(path.name)
+    assert missing == [], f"lectures without a widget output saved: {missing}"

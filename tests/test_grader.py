@@ -1,0 +1,573 @@
+"""The grader (`python -m dlcourse grade`): learners cannot fool it, correct work always gets full marks.
+
+Submissions are built from the real course notebooks: a correct one is exercises/NN_slug.ipynb with the
+answer cells of solutions/NN_slug.ipynb put in; the attacks (tests/grader_attacks) change one thing in a
+correct lecture-01 submission. The sandbox tests need bubblewrap and are skipped with a message without it.
+"""
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from dlcourse.builder import answer_cells
+from dlcourse.checks import exercises, get
+from dlcourse.checks.core import Fn, Raised, Rng, Unsupported
+from dlcourse.grader import channel
+from dlcourse.grader.gradebook import HEADER, Gradebook, Row, atomic_write, feedback_path
+from dlcourse.grader.judge import judge
+from dlcourse.grader.notebook import seed_for
+from dlcourse.grader.sandbox import build_library, hidden_objects
+from dlcourse.notebooks import exercises_in, nbgrader, read
+from tests.grader_attacks import ATTACKS, EXERCISES
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "01_loss_functions"
+HAVE_LECTURE_01 = (ROOT / "solutions" / f"{SLUG}.ipynb").exists() and (ROOT / "exercises" / f"{SLUG}.ipynb").exists()
+needs_lecture_01 = pytest.mark.skipif(not HAVE_LECTURE_01, reason="solutions/ and exercises/01_loss_functions.ipynb "
+                                      "are not there yet")
+
+
+def _bwrap_works():
+    path = shutil.which("bwrap")
+    if not path:
+        return False
+    command = [path, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"]
+    if os.geteuid() != 0:
+        command.insert(1, "--unshare-user")
+    try:
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+BWRAP = _bwrap_works()
+needs_bwrap = pytest.mark.skipif(not BWRAP, reason="bubblewrap (bwrap) is missing or cannot create namespaces here; "
+                                 "the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run "
+                                 "installs it; see `python -m dlcourse doctor`)")
+
+
+# ---------------------------------------------------------------- helpers
+
+def correct_submission(slug):
+    """exercises/<slug>.ipynb with the answer cells of solutions/<slug>.ipynb, by grade_id."""
+    answers = answer_cells(read(ROOT / "solutions" / f"{slug}.ipynb"))
+    nb = read(ROOT / "exercises" / f"{slug}.ipynb")
+    for cell in nb.cells:
+        if nbgrader(cell).get("solution"):
+            cell.source = answers[nbgrader(cell)["grade_id"]]
+    return nb
+
+
+def write(path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        nbformat.write(content, str(path))
+    return path
+
+
+def grade(paths, out, *options, env=None, timeout=600):
+    environment = dict(os.environ, **(env or {}))
+    command = [sys.executable, "-m", "dlcourse", "grade", *map(str, paths), "--out", str(out), *options]
+    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+def rows_of(out):
+    with open(out, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        assert next(reader) == HEADER
+        table = {}
+        for submission, exercise, points, max_points, status, feedback in reader:
+            table.setdefault(submission, {})[exercise] = {"points": float(points), "max_points": float(max_points),
+                                                          "status": status, "feedback": feedback}
+    return table
+
+
+def points_of(slug):
+    return {name: points for name, _, _, points in exercises_in(read(ROOT / "exercises" / f"{slug}.ipynb"))}
+
+
+def processes_with(text):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    if text.encode() in handle.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+class Listener:
+    """A helper on 127.0.0.1 that would hand out the right softmax: any connection counts as a breach."""
+
+    def __init__(self):
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        reference = get("softmax").reference["softmax"]
+        while self.running:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with connection:
+                line = connection.makefile().readline()
+                connection.sendall((json.dumps(reference(np.array(json.loads(line))).tolist()) + "\n").encode())
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        self.server.close()
+
+
+# ---------------------------------------------------------------- the adversarial batch
+
+ATTACK_TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def attack_batch(tmp_path_factory):
+    if not (HAVE_LECTURE_01 and BWRAP):
+        pytest.skip("needs lecture 01 and bubblewrap")
+    base = tmp_path_factory.mktemp("attacks")
+    correct = correct_submission(SLUG)
+    controls = [write(base / "submissions" / f"control_{i}" / f"{SLUG}.ipynb", correct) for i in range(4)]
+    canary = base / "canary"
+    canary.mkdir()
+    listener = Listener()
+    public_shapes = sorted({np.shape(case.args[0]) for case in get("softmax").public})
+    ctx = {"solutions": str(ROOT / "solutions" / f"{SLUG}.ipynb"), "peer": str(controls[0].resolve()),
+           "gradebook": str((base / "grades.csv").resolve()), "canary": str(canary.resolve()), "root": str(ROOT),
+           "port": listener.port, "marker": f"dlcourse-detached-{uuid.uuid4().hex}", "public_shapes": public_shapes}
+    paths = {}
+    for attack in ATTACKS:
+        paths[attack.name] = write(base / "submissions" / attack.name / attack.filename, attack.build(correct, ctx))
+    order = []
+    for i, attack in enumerate(ATTACKS):  # correct submissions among the attacks
+        order.append(paths[attack.name])
+        if i % 10 == 4:
+            order.append(controls[i // 10])
+    order += [c for c in controls if c not in order]
+    checks_before = (ROOT / "dlcourse" / "checks" / "__init__.py").read_bytes()
+    started = time.monotonic()
+    try:
+        result = grade(order, base / "grades.csv", "--jobs", "2", "--timeout", str(ATTACK_TIMEOUT))
+    finally:
+        listener.close()
+    seconds = time.monotonic() - started
+    survivors = processes_with(ctx["marker"])
+    for pid in survivors:  # leave no mess behind even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    return {"result": result, "rows": rows_of(base / "grades.csv"), "paths": paths, "controls": controls,
+            "ctx": ctx, "listener": listener, "survivors": survivors, "base": base, "seconds": seconds,
+            "checks_unchanged": checks_before == (ROOT / "dlcourse" / "checks" / "__init__.py").read_bytes()}
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_there_are_enough_attacks():
+    assert len(ATTACKS) >= 20
+    assert [name for name, *_ in exercises_in(read(ROOT / "exercises" / f"{SLUG}.ipynb"))] == list(EXERCISES)
+
+
+@needs_bwrap
+@needs_lecture_01
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_attack_scores_nothing(attack_batch, attack):
+    rows = attack_batch["rows"][str(attack_batch["paths"][attack.name])]
+    points = points_of(SLUG)
+    if attack.target == "":
+        assert list(rows) == [""]
+        assert rows[""]["status"] in attack.statuses and rows[""]["points"] == 0
+        return
+    assert list(rows) == list(points), "one row per exercise, always"
+    for name, row in rows.items():
+        assert row["max_points"] == points[name], "max_points come from the pristine notebook"
+        if attack.target in ("*", name):
+            assert row["points"] == 0 and row["status"] in attack.statuses, (name, row)
+            assert row["feedback"].strip()
+        elif attack.others:
+            assert row["status"] == attack.others, (name, row)
+            assert row["points"] == (points[name] if attack.others == "passed" else 0)
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_correct_submissions_in_the_attack_batch_get_full_marks(attack_batch):
+    points = points_of(SLUG)
+    assert attack_batch["result"].returncode == 0, attack_batch["result"].stderr[-3000:]
+    for control in attack_batch["controls"]:
+        rows = attack_batch["rows"][str(control)]
+        assert {n: (r["status"], r["points"]) for n, r in rows.items()} == {n: ("passed", p) for n, p in points.items()}
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_attacks_leave_no_trace_outside_the_sandbox(attack_batch):
+    base, ctx = attack_batch["base"], attack_batch["ctx"]
+    assert list(Path(ctx["canary"]).iterdir()) == [], "a file was written outside the sandbox (or a pickle was loaded)"
+    assert attack_batch["listener"].connections == 0, "the sandbox reached 127.0.0.1 of the host"
+    assert attack_batch["survivors"] == [], "a detached process outlived its sandbox"
+    assert not (ROOT / "solutions" / "hacked.txt").exists()
+    assert attack_batch["checks_unchanged"]
+    assert "hacked" not in (base / "grades.csv").read_text(encoding="utf-8")
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_every_submission_gets_a_summary_line_and_a_feedback_file(attack_batch):
+    stderr = attack_batch["result"].stderr
+    for path in list(attack_batch["paths"].values()) + attack_batch["controls"]:
+        assert f"{path}: " in stderr
+        report = feedback_path(attack_batch["base"] / "grades.csv", str(path))
+        assert report.exists(), path
+        assert report.stat().st_size < 100_000, "megabytes of output must not reach the feedback"
+    assert "grading" in stderr  # the progress bar
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_hidden_cases_expected_values_are_never_shown(attack_batch):
+    """The public_only submission passes the public cases and fails the hidden ones."""
+    path = str(attack_batch["paths"]["public_only"])
+    feedback = attack_batch["rows"][path]["softmax"]["feedback"]
+    feedback += feedback_path(attack_batch["base"] / "grades.csv", path).read_text(encoding="utf-8")
+    exercise = get("softmax")
+    hidden = exercise.hidden_cases(seed_for("softmax"))
+    assert "hidden case" in feedback
+    for case in hidden:
+        for value in np.ravel(exercise.expected(case)):
+            assert f"{value:.6g}" not in feedback, value
+    assert "expected:" not in feedback
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_timeouts_and_crashes_do_not_cost_the_other_exercises(attack_batch):
+    for name in ("infinite_loop", "ignore_sigterm", "fork_bomb", "os_exit", "segfault"):
+        rows = attack_batch["rows"][str(attack_batch["paths"][name])]
+        assert [r["status"] for n, r in rows.items() if n != "softmax"] == ["passed"] * 3, name
+    feedback = attack_batch["rows"][str(attack_batch["paths"]["infinite_loop"])]["softmax"]["feedback"]
+    assert f"longer than {ATTACK_TIMEOUT} s" in feedback
+    assert "segmentation fault" in attack_batch["rows"][str(attack_batch["paths"]["segfault"])]["softmax"]["feedback"]
+    assert "processes" in attack_batch["rows"][str(attack_batch["paths"]["fork_bomb"])]["softmax"]["feedback"]
+
+
+# ---------------------------------------------------------------- many correct submissions, every lecture
+
+@needs_bwrap
+@needs_lecture_01
+def test_fifty_correct_submissions_with_two_jobs_get_full_marks(tmp_path, capsys):
+    slugs = sorted(p.stem for p in (ROOT / "solutions").glob("*.ipynb") if (ROOT / "exercises" / p.name).exists())
+    notebooks = {slug: correct_submission(slug) for slug in slugs}
+    paths = [write(tmp_path / f"learner_{i:02d}" / f"{slugs[i % len(slugs)]}.ipynb", notebooks[slugs[i % len(slugs)]])
+             for i in range(50)]
+    started = time.monotonic()
+    result = grade(paths, tmp_path / "grades.csv", "--jobs", "2")
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = rows_of(tmp_path / "grades.csv")
+    for i, path in enumerate(paths):
+        slug = slugs[i % len(slugs)]
+        expected = {name: ("passed", points) for name, points in points_of(slug).items()}
+        assert {n: (r["status"], r["points"]) for n, r in rows[str(path)].items()} == expected, rows[str(path)]
+    with capsys.disabled():
+        print(f"\n[grader] 50 correct submissions ({', '.join(slugs)}) with --jobs 2: {seconds:.1f} s, "
+              f"{seconds / 50:.2f} s per submission")
+
+
+# ---------------------------------------------------------------- resume and atomic CSV
+
+def _snapshot_is_whole(text, n_exercises):
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        return True
+    counts = {}
+    for row in rows[1:]:
+        counts[row[0]] = counts.get(row[0], 0) + 1
+    return rows[0] == HEADER and all(len(r) == len(HEADER) for r in rows) and set(counts.values()) <= {n_exercises}
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_an_interrupted_batch_resumes_without_losing_a_row(tmp_path):
+    correct = correct_submission(SLUG)
+    paths = [write(tmp_path / f"s{i}" / f"{SLUG}.ipynb", correct) for i in range(5)]
+    out = tmp_path / "grades.csv"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    command = [sys.executable, "-m", "dlcourse", "grade", *map(str, paths), "--out", str(out), "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    snapshots, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if out.exists():
+            snapshots.append(out.read_text(encoding="utf-8"))
+            if len(snapshots[-1].splitlines()) > 1:
+                break
+        time.sleep(0.005)
+    process.kill()  # a crash: no clean-up code runs
+    process.wait()
+    assert snapshots and all(_snapshot_is_whole(s, 4) for s in snapshots)
+    first = rows_of(out)
+    assert 1 <= len(first) < len(paths), "the batch was interrupted after its first submission"
+    time.sleep(1)
+    assert processes_with(str(scratch)) == [], "a sandbox outlived the killed grader"
+    result = grade(paths, out, "--jobs", "2", env={"TMPDIR": str(scratch)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "already in" in result.stderr
+    final = rows_of(out)
+    assert list(final) == [str(p) for p in paths], "every submission once, in command-line order"
+    for submission, rows in first.items():
+        assert final[submission] == rows, "a finished row changed"
+    lines = out.read_text(encoding="utf-8").count("\n")
+    assert lines == 1 + 4 * len(paths)
+
+
+def test_the_gradebook_is_replaced_atomically(tmp_path, monkeypatch):
+    out = tmp_path / "grades.csv"
+    book = Gradebook(out)
+    book.add("a.ipynb", [Row("a.ipynb", "softmax", 2, 2, "passed", "✓ fine, with a comma, and\na newline")])
+    before = out.read_text(encoding="utf-8")
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        book.add("b.ipynb", [Row("b.ipynb", "softmax", 0, 2, "failed", "no")])
+    assert out.read_text(encoding="utf-8") == before
+    assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"], "no temporary file is left behind"
+    monkeypatch.undo()
+    assert rows_of(out)["a.ipynb"]["softmax"]["feedback"] == "✓ fine, with a comma, and\na newline"
+    with pytest.raises(Exception):
+        Gradebook(write(tmp_path / "other.csv", b"name,score\nx,1\n"))
+
+
+def test_feedback_file_names_never_collide(tmp_path):
+    names = {feedback_path(tmp_path / "g.csv", s) for s in ("a/b.ipynb", "a_b.ipynb", "./a/b.ipynb", "a b.ipynb")}
+    assert len(names) == 4
+    assert all(p.parent == tmp_path / "g_feedback" for p in names)
+
+
+# ---------------------------------------------------------------- command line corners
+
+@needs_bwrap
+@needs_lecture_01
+def test_assignment_option_and_unknown_assignment(tmp_path):
+    path = write(tmp_path / "homework.ipynb", correct_submission(SLUG))
+    result = grade([path], tmp_path / "grades.csv", "--assignment", "99_nothing")
+    assert result.returncode == 2 and "no assignment" in result.stderr
+    result = grade([path], tmp_path / "grades.csv", "--assignment", SLUG)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all(r["status"] == "passed" for r in rows_of(tmp_path / "grades.csv")[str(path)].values())
+
+
+@needs_lecture_01
+def test_without_bubblewrap_the_grader_warns_and_still_limits(tmp_path):
+    from tests.grader_attacks import INFINITE_LOOP, with_answer
+    correct = correct_submission(SLUG)
+    good = write(tmp_path / "good" / f"{SLUG}.ipynb", correct)
+    loop = write(tmp_path / "loop" / f"{SLUG}.ipynb", with_answer(INFINITE_LOOP)(correct, {}))
+    result = grade([good, loop], tmp_path / "grades.csv", "--jobs", "2", "--timeout", "10",
+                   env={"DLCOURSE_GRADER_SANDBOX": "rlimits"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "NOT enforced" in result.stderr and "filesystem isolation" in result.stderr
+    rows = rows_of(tmp_path / "grades.csv")
+    assert all(r["status"] == "passed" for r in rows[str(good)].values())
+    assert rows[str(loop)]["softmax"]["status"] == "timeout"
+    assert [r["status"] for n, r in rows[str(loop)].items() if n != "softmax"] == ["passed"] * 3
+
+
+# ---------------------------------------------------------------- units: judging, channel, sanitized library
+
+def _wrong(value):
+    """A wrong output of the same structure."""
+    if isinstance(value, np.ndarray):
+        return value * 0.5 + 0.25 if value.dtype.kind == "f" else value + 1
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value * 0.5 + 0.25 if isinstance(value, float) else value + 1
+    if isinstance(value, (tuple, list)):
+        return type(value)(_wrong(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _wrong(v) for k, v in value.items()}
+    return value
+
+
+def _shown(value):
+    if isinstance(value, np.ndarray):
+        return [f"{v:.6g}" for v in np.ravel(value)[:50] if abs(float(v)) > 1e-3]
+    if isinstance(value, float):
+        return [f"{value:.6g}", f"{value:.4g}"] if abs(value) > 1e-3 else []
+    if isinstance(value, (tuple, list)):
+        return [s for v in value for s in _shown(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _shown(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", sorted(exercises()))
+def test_judging_a_wrong_hidden_case_shows_no_expected_value(name):
+    exercise = get(name)
+    results = []
+    for case in exercise.cases(seed_for(name)):
+        expected = exercise.expected(case)
+        results.append((case, _wrong(expected) if case.hidden else expected, False))
+    if not any(case.hidden for case, *_ in results):
+        pytest.skip(f"{name} has no hidden cases")
+    passed, feedback = judge(exercise, results)
+    assert not passed
+    assert "hidden case" in feedback
+    for case, got, _ in results:
+        if case.hidden:
+            for text in _shown(exercise.expected(case)):
+                if text not in "".join(_shown(got)):
+                    assert text not in feedback, (text, feedback)
+
+
+def test_judging_a_right_answer_passes_and_a_public_failure_is_explained():
+    exercise = get("softmax")
+    cases = exercise.cases(seed_for("softmax"))
+    assert judge(exercise, [(c, exercise.expected(c), False) for c in cases])[0]
+    results = [(c, exercise.expected(c) if c.hidden else np.zeros(np.shape(c.args[0])), False) for c in cases]
+    passed, feedback = judge(exercise, results)
+    assert not passed and "expected:" in feedback and "case 1" in feedback
+    results = [(c, Unsupported("AlwaysEqual"), False) for c in cases]
+    assert "AlwaysEqual" in judge(exercise, results)[1]
+    results = [(c, Raised("ValueError", "boom", ""), False) for c in cases]
+    assert "ValueError: boom" in judge(exercise, results)[1]
+
+
+def test_hidden_cases_use_a_fixed_seed_of_their_own():
+    assert seed_for("softmax") == seed_for("softmax") != seed_for("cross_entropy_error")
+    a, b = get("softmax").cases(seed_for("softmax")), get("softmax").cases(seed_for("softmax"))
+    assert all(np.array_equal(x.args[0], y.args[0]) for x, y in zip(a, b))
+    assert len([c for c in a if c.hidden]) > len([c for c in get("softmax").cases() if c.hidden])
+
+
+def test_the_channel_carries_plain_data_only(tmp_path):
+    make_in = {"fn": Fn, "rng": Rng}
+    make_out = {"unsupported": Unsupported, "raised": Raised}
+    tokens = {Fn: lambda f: {"t": "fn", "name": f.name}, Rng: lambda r: {"t": "rng", "seed": r.seed}}
+    value = (np.arange(6.0).reshape(2, 3), [1, 2.5, float("nan")], {"a": np.int64(3), "b": None}, True, "x",
+             Fn("quadratic"), Rng(7), np.float32(0.5))
+    back = channel.decode(json.loads(channel.dumps({"v": channel.encode(value, tokens)}))["v"], channel.INPUT_TAGS, make_in)
+    assert isinstance(back, tuple) and isinstance(back[1], list) and np.isnan(back[1][2])
+    assert np.array_equal(back[0], value[0]) and back[2]["a"] == 3 and type(back[2]["a"]) is np.int64
+    assert back[5] == Fn("quadratic") and back[6] == Rng(7) and back[7].dtype == np.float32
+
+    import base64
+    import io
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path}/pwned",))
+
+    object_array = io.BytesIO()
+    np.save(object_array, np.array([Payload()], dtype=object), allow_pickle=True)
+    archive = io.BytesIO()
+    np.savez(archive, a=np.zeros(3))
+    bad = [{"t": "nd", "npy": base64.b64encode(pickle.dumps(Payload())).decode()},
+           {"t": "nd", "npy": base64.b64encode(object_array.getvalue()).decode()},
+           {"t": "nd", "npy": base64.b64encode(archive.getvalue()).decode()},
+           {"t": "fn", "name": "quadratic"},  # inputs only
+           {"t": "pickle", "v": "..."}, {"t": "tuple", "v": "not a list"}, [1, 2], {"no": "tag"},
+           {"t": "dict", "v": {"a": {"t": "nd", "npy": "%%%"}}}]
+    for node in bad:
+        with pytest.raises(channel.ChannelError):
+            channel.decode(node, channel.OUTPUT_TAGS, make_out)
+    deep = 1.0
+    for _ in range(100):
+        deep = {"t": "list", "v": [deep]}
+    with pytest.raises(channel.ChannelError):
+        channel.decode(deep, channel.OUTPUT_TAGS, make_out)
+    with pytest.raises(TypeError):
+        channel.encode(object())
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_sanitized_library_has_no_answer_key(tmp_path):
+    lecture = [get(n) for n in EXERCISES]
+    hidden = hidden_objects(lecture)
+    assert hidden["functions.softmax"][0] == "proxy" and hidden["layers.SoftmaxWithLoss"][0] == "stub"
+    library = build_library(tmp_path, hidden) / "dlcourse"
+    assert sorted(p.name for p in (library / "checks").glob("*.py")) == ["__init__.py", "core.py"]
+    assert not (library / "grader").exists()
+    functions = (library / "functions.py").read_text()
+    assert "np.exp(x - x.max" not in functions and "_dlcourse_hidden.call('dlcourse.functions.softmax'" in functions
+    code = f"""
+import sys; sys.path.insert(0, {str(tmp_path)!r})
+import numpy as np
+import dlcourse
+from dlcourse import functions, layers, _hidden
+assert dlcourse.__file__.startswith({str(tmp_path)!r})
+for call in (lambda: functions.softmax(np.zeros(3)), lambda: functions.log_softmax(np.zeros(3)),
+             lambda: layers.SoftmaxWithLoss()):
+    try:
+        call()
+        raise SystemExit("not hidden")
+    except _hidden.HiddenWhileGrading:
+        pass
+_hidden.register("softmax", lambda x: "the learner's own")
+assert functions.softmax(1) == "the learner's own"
+assert functions.relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]  # other lectures' functions stay
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+# ---------------------------------------------------------------- nbgrader (optional test dependency)
+
+def test_nbgrader_accepts_the_solution_notebooks(tmp_path):
+    """`nbgrader generate_assignment` on solutions/ (skipped unless nbgrader is installed)."""
+    pytest.importorskip("nbgrader", reason="nbgrader is an optional test dependency (pip install nbgrader)")
+    notebooks = sorted((ROOT / "solutions").glob("*.ipynb"))
+    if not notebooks:
+        pytest.skip("no solutions/ notebooks yet")
+    source = tmp_path / "source" / "course"
+    source.mkdir(parents=True)
+    for path in notebooks:
+        shutil.copy(path, source / path.name)
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'dlcourse'\n")
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--force",
+                             "--CourseDirectory.root=" + str(tmp_path)], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for path in notebooks:
+        released = read(tmp_path / "release" / "course" / path.name)
+        ours = read(ROOT / "exercises" / path.name)
+        ids = [nbgrader(c).get("grade_id") for c in released.cells if nbgrader(c)]
+        assert ids == [nbgrader(c).get("grade_id") for c in ours.cells if nbgrader(c)]
+        for theirs, mine in zip(released.cells, ours.cells):
+            if nbgrader(mine).get("solution"):
+                assert "### BEGIN SOLUTION" not in theirs.source and "raise NotImplementedError" in theirs.source
