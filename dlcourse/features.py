@@ -183,10 +183,17 @@ def draw_hog(ax, image, histograms, cell_size, color="tab:red", linewidth=1.5):
 
 # ---------------------------------------------------------------- bag of visual words
 
-def squared_distances(X, centers):
-    """‖x_n − c_k‖² for every point and centre: X (N, D), centers (K, D) -> (N, K)."""
+def squared_distances(X, centers, chunk=4096):
+    """‖x_n − c_k‖² for every point and centre: X (N, D), centers (K, D) -> (N, K).
+
+    Computed from the differences themselves (exact, so ties stay ties), ``chunk`` points at a time to
+    bound the memory of the (chunk, K, D) differences.
+    """
     X, centers = np.asarray(X, dtype=np.float64), np.asarray(centers, dtype=np.float64)
-    return ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=-1)
+    out = np.empty((len(X), len(centers)))
+    for start in range(0, len(X), chunk):
+        out[start:start + chunk] = ((X[start:start + chunk, None, :] - centers[None, :, :]) ** 2).sum(axis=-1)
+    return out
 
 
 def kmeans_step(X, centers):
@@ -196,10 +203,10 @@ def kmeans_step(X, centers):
     index (np.argmin). A centre that receives no point stays where it was. Returns (labels (N,) int64,
     new_centers (K, D)).
     """
-    centers = np.asarray(centers, dtype=np.float64)
+    X, centers = np.asarray(X, dtype=np.float64), np.asarray(centers, dtype=np.float64)
     labels = squared_distances(X, centers).argmin(axis=1)
     sums = np.zeros_like(centers)
-    np.add.at(sums, labels, np.asarray(X, dtype=np.float64))
+    np.add.at(sums, labels, X)
     counts = np.bincount(labels, minlength=len(centers))
     new_centers = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centers)
     return labels.astype(np.int64), new_centers
@@ -262,6 +269,8 @@ def bag_of_words(images, codebook, patch_size, stride=1):
     """
     patches = dense_patches(images, patch_size, stride)
     n, p, d = patches.shape
-    words = squared_distances(patches.reshape(-1, d), codebook).argmin(axis=1).reshape(n, p)
+    flat, codebook = patches.reshape(-1, d), np.asarray(codebook, dtype=np.float64)
+    # ‖x − c‖² = ‖x‖² − 2 x·c + ‖c‖²: one matrix product; ‖x‖² is the same for every word, so it is left out
+    words = (np.sum(codebook ** 2, axis=1) - 2.0 * flat @ codebook.T).argmin(axis=1).reshape(n, p)
     counts = np.stack([np.bincount(row, minlength=len(codebook)) for row in words]).astype(np.float64)
     return counts / p

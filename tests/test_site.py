@@ -219,3 +219,56 @@ def test_readme_lists_every_lecture_with_its_exercises():
         if solution.exists():
             for name, _, _, points in exercises_in(nbformat.read(str(solution), as_version=4)):
                 assert f"`{name}` ({points})" in row, f"README: {name} ({points} points) missing for {lecture.name}"
+
+
+# ---------------------------------------------------------------- the glossary agrees with the lectures
+
+def _normal(text):
+    """Lower case, one spelling (optimise/optimize, colour/color, centred/centered), hyphens as spaces."""
+    text = re.sub(r"</?[a-z][^<>]*>|[*_`$\\]", " ", text.lower()).replace("-", " ")
+    for british, american in (("isation", "ization"), ("ise ", "ize "), ("colour", "color"), ("centred", "centered")):
+        text = text.replace(british, american)
+    return re.sub(r"\s+", " ", text)
+
+
+def glossary_rows():
+    path = ROOT / "notebooks" / f"{GLOSSARY}.ipynb"
+    if not path.exists():
+        return []
+    rows = []
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        for match in re.finditer(r"^\| \*\*(.+?)\*\* \| (.+?) \| (.+?) \| (.+?) \|$", cell.source, re.M):
+            rows.append((match.group(1), match.group(2), re.findall(r"\b(\d\d)\b", match.group(4))))
+    return rows
+
+
+def test_glossary_has_the_notes_terms_and_links_every_lecture():
+    rows = glossary_rows()
+    if not rows:
+        pytest.skip("no glossary yet")
+    korean = " ".join(k for _, k, _ in rows)
+    for term in ("손실 함수", "경사 하강법", "역전파", "기울기 소실", "드롭아웃", "합성곱", "활성화 함수", "과적합", "학습률"):
+        assert term in korean, f"the glossary lacks {term}"
+    text = (ROOT / "notebooks" / f"{GLOSSARY}.ipynb").read_text(encoding="utf-8")
+    for lecture in NOTEBOOKS:
+        if lecture.stem != GLOSSARY:
+            assert f"]({lecture.name})" in text, f"the glossary does not link {lecture.name}"
+
+
+def test_every_glossary_term_appears_in_the_lectures_it_names():
+    rows = glossary_rows()
+    if not rows:
+        pytest.skip("no glossary yet")
+    lectures = {p.stem[:2]: p for p in NOTEBOOKS if p.stem != GLOSSARY}
+    texts = {code: _normal(" ".join(c.source for c in nbformat.read(str(p), as_version=4).cells))
+             for code, p in lectures.items()}
+    missing = []
+    for english, _, codes in rows:
+        # "stochastic gradient descent (SGD) / mini-batch SGD": any name or abbreviation will do
+        names = [part for alt in english.split(" / ") for part in [re.sub(r"\([^)]*\)", "", alt)]
+                 + [n for inner in re.findall(r"\(([^)]*)\)", alt) for n in inner.split(",")]]
+        phrases = [_normal(name).strip() for name in names if name.strip()]
+        for code in codes:
+            if code in texts and not any(phrase in texts[code] for phrase in phrases):
+                missing.append(f"{english!r} not in lecture {code}")
+    assert missing == []

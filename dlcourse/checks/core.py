@@ -170,27 +170,22 @@ def run_case(case, functions):
     if not callable(target):
         return Raised("TypeError", f"{case.function} must be a function, got {type(target).__name__}"), False
     args, kwargs = build_argument(case.args), build_argument(case.kwargs)
-    before = None if _has_live_objects(case) else to_plain((args, kwargs))
+    before = _snapshot(args, kwargs)
     try:
         out = target(*args, **kwargs)
     except Exception as error:  # the learner's bug, reported as feedback
         frames = traceback.extract_tb(error.__traceback__)
         where = f"line {frames[-1].lineno}: {frames[-1].line}" if len(frames) > 1 else ""
         return Raised(type(error).__name__, str(error), where), False
-    modified = before is not None and not _arrays_equal(before, to_plain((args, kwargs)))
+    modified = not _arrays_equal(before, _snapshot(args, kwargs))
     return to_plain(out), modified
 
 
-def _has_live_objects(case):
-    def live(value):
-        if isinstance(value, (Fn, Rng)):
-            return True
-        if isinstance(value, (tuple, list)):
-            return any(live(v) for v in value)
-        if isinstance(value, dict):
-            return any(live(v) for v in value.values())
-        return False
-    return live(case.args) or live(case.kwargs)
+def _snapshot(args, kwargs):
+    """Plain copy of the data arguments; live ones (functions, generators) stand as None."""
+    def data(value):
+        return None if callable(value) or isinstance(value, np.random.Generator) else value
+    return to_plain((tuple(data(v) for v in args), {k: data(v) for k, v in kwargs.items()}))
 
 
 # ---------------------------------------------------------------- judging (needs the reference)
@@ -408,8 +403,9 @@ class Exercise:
                         "with your code."), False
             return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else ""), False
         if modified:
-            return shown + (f"  {case.function} modified its input arrays in place; work on copies "
-                            "(e.g. x = x.copy(), or build new arrays) so the caller's data stay intact."), False
+            return shown + (f"  {case.function} left its input arrays changed: the caller's data must stay intact. "
+                            "Work on copies (x = x.copy(), or build new arrays), or put every entry you change "
+                            "back to its original value."), False
         expected = self.expected(case)
         reason = self.compare(case, expected, got)
         if reason is None:

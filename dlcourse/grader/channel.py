@@ -92,7 +92,7 @@ def _array(text, what):
         raise ChannelError(f"{what}: arrays of dtype {array.dtype} are not accepted")
     if array.ndim > MAX_NDIM or array.size > MAX_ARRAY_ELEMENTS:
         raise ChannelError(f"{what}: array too large (shape {array.shape})")
-    return np.ascontiguousarray(array).copy()
+    return np.array(array, copy=True, order="C")  # (ascontiguousarray would turn a 0-d array into 1-d)
 
 
 def decode(node, allowed, make, depth=0):

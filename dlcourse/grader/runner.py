@@ -23,6 +23,8 @@ import sys
 import time
 import traceback
 
+np = None  # numpy, imported in main() once sys.path is set
+
 
 def main(argv):
     started = time.monotonic()
@@ -43,6 +45,8 @@ def main(argv):
     with open(job_file, encoding="utf-8") as handle:
         job = channel.loads(handle.read())
 
+    global np
+    import numpy as np
     from dlcourse import _hidden
     from dlcourse.checks.core import Case, Fn, Raised, Rng, Unsupported, run_case
 
@@ -68,7 +72,7 @@ def main(argv):
                 except BaseException:  # undefined: run_case reports the missing name
                     pass
             if spec["run"]:
-                results = []
+                results, budget = [], MAX_RESULT_BYTES
                 for encoded in spec["cases"]:
                     case = Case(channel.decode(encoded["args"], channel.INPUT_TAGS, make),
                                 channel.decode(encoded["kwargs"], channel.INPUT_TAGS, make),
@@ -77,10 +81,15 @@ def main(argv):
                         got, modified = run_case(case, functions)
                     except BaseException as error:  # SystemExit, KeyboardInterrupt ... inside the function
                         got, modified = Raised(type(error).__name__, _text(error)), False
-                    try:
-                        out = channel.encode(got, tokens)
-                    except BaseException as error:
-                        out = {"t": "unsupported", "name": f"unsendable output ({type(error).__name__})"}
+                    size = _array_bytes(got)
+                    budget -= size
+                    if size > MAX_OUTPUT_BYTES or budget < 0:
+                        out = {"t": "unsupported", "name": f"output too large to send ({size >> 20} MB of arrays)"}
+                    else:
+                        try:
+                            out = channel.encode(got, tokens)
+                        except BaseException as error:
+                            out = {"t": "unsupported", "name": f"output that cannot be sent ({type(error).__name__})"}
                     results.append({"out": out, "modified": bool(modified)})
                 emit({"event": "result", "exercise": cell["exercise"], "results": results})
             for name, function in functions.items():
@@ -95,6 +104,24 @@ def main(argv):
     emit({"event": "done", "t": round(time.monotonic() - started, 3)})
     sys.stdout.flush()
     os._exit(0)  # no atexit hooks or threads of the learner's run after the last record
+
+
+MAX_OUTPUT_BYTES = 16 << 20  # of array data in one output: far more than any exercise returns
+MAX_RESULT_BYTES = 32 << 20  # of array data in all the outputs of one exercise
+
+
+def _array_bytes(value, depth=0):
+    """Bytes of array data in a plain output (to_plain has already bounded its nesting)."""
+    try:
+        if type(value) is np.ndarray:
+            return value.nbytes
+        if type(value) in (tuple, list) and depth < 30:
+            return sum(_array_bytes(v, depth + 1) for v in value)
+        if type(value) is dict and depth < 30:
+            return sum(_array_bytes(v, depth + 1) for v in value.values())
+    except BaseException:
+        pass
+    return 0
 
 
 def _text(error):

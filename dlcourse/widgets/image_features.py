@@ -67,7 +67,7 @@ def draw_hue_demo(axes, image, n_bins=12, min_saturation=0.0):
                 linewidth=0.5)
     ax_hist.set_xlim(0, 360)
     ax_hist.set_xticks(np.arange(0, 361, 60))
-    ax_hist.set_xlabel("hue (degrees): 0 red, 60 yellow, 120 green, 180 cyan, 240 blue, 300 magenta")
+    ax_hist.set_xlabel("hue (degrees): 0 red, 120 green, 240 blue")
     ax_hist.set_ylabel("fraction of the pixels")
     top = int(histogram.argmax())
     ax_hist.set_title(f"{n_bins} hue bins; the largest: {top * 360 / n_bins:.0f}–{(top + 1) * 360 / n_bins:.0f}° "

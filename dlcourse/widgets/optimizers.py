@@ -84,7 +84,7 @@ SURFACES = {
         log_levels=True, note="f = (1 − x)² + 100·(y − x²)²: a curved, flat-bottomed valley"),
     "saddle": Surface(
         "saddle", _saddle, _saddle_grad, start=(1.5, 1e-6), xlim=(-2, 2), ylim=(-1.6, 1.6), minimum=(0.0, 1.0),
-        steps=200,
+        steps=100,
         learning_rates={"SGD": 0.1, "Momentum": 0.02, "Nesterov": 0.02, "AdaGrad": 0.3, "RMSProp": 0.02,
                         "Adam": 0.05},
         note="f = x² + y⁴/4 − y²/2: a saddle at (0, 0) (gradient 0), minima at y = ±1"),
@@ -121,9 +121,13 @@ def race(surface, steps, optimizers=OPTIMIZERS, learning_rates=None):
     return paths
 
 
-def draw_surface(ax, surface, paths, step, legend=True):
-    """Contours of the surface and every path up to ``step`` (a dot marks where each optimiser is)."""
+def draw_surface(ax, surface, paths, step, legend=True, learning_rates=None):
+    """Contours of the surface and every path up to ``step`` (a dot marks where each optimiser is).
+
+    ``learning_rates``: the rates the paths were made with, if not the surface's own (for the legend).
+    """
     surface = SURFACES[surface] if isinstance(surface, str) else surface
+    rates = dict(surface.learning_rates, **(learning_rates or {}))
     xs = np.linspace(*surface.xlim, 200)
     ys = np.linspace(*surface.ylim, 160)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
@@ -139,7 +143,7 @@ def draw_surface(ax, surface, paths, step, legend=True):
     for name, path in paths.items():
         shown = path[:step + 1]
         ax.plot(shown[:, 0], shown[:, 1], "-", color=COLORS[name], linewidth=1.4, alpha=0.9,
-                label=f"{name} (lr {SURFACES[surface.name].learning_rates[name]:g})")
+                label=f"{name} (lr {rates[name]:g})")
         ax.plot(*shown[-1], "o", color=COLORS[name], markersize=6)
     ax.set_xlim(*surface.xlim)
     ax.set_ylim(*surface.ylim)
@@ -147,7 +151,7 @@ def draw_surface(ax, surface, paths, step, legend=True):
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     if legend:
-        ax.legend(fontsize=7, loc="upper right", framealpha=0.85)
+        ax.legend(fontsize=7, loc="best", framealpha=0.85)
     return ax
 
 

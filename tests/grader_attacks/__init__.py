@@ -506,6 +506,7 @@ def duplicated_answer(nb, ctx):
     original = answer(nb, FIRST)
     copied = copy.deepcopy(original)
     copied.source = WRONG_SOFTMAX
+    copied.id = "copied-answer"
     nb.cells.insert(nb.cells.index(original) + 1, copied)
     return nb
 
