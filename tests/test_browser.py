@@ -29,7 +29,7 @@ from dlcourse.site import GLOSSARY, course_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-NOTEBOOKS = Path(os.environ.get("DLCOURSE_TEST_NOTEBOOKS", ROOT / "notebooks"))
+NOTEBOOKS = ROOT / "notebooks"
 LECTURES = [p for p in course_notebooks(NOTEBOOKS) if p.stem != GLOSSARY]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",

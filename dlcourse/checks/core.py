@@ -403,7 +403,8 @@ class Exercise:
                         "with your code."), False
             return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else ""), False
         if modified:
-            return shown + (f"  {case.function} left its input arrays changed: the caller's data must stay intact. "
+            return shown + (f"  {case.function} modified its input arrays in place and left them changed: the caller's data must "
+                            "stay intact. "
                             "Work on copies (x = x.copy(), or build new arrays), or put every entry you change "
                             "back to its original value."), False
         expected = self.expected(case)

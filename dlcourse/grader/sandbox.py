@@ -305,7 +305,17 @@ class Workspace:
                 return uid
 
     def _matplotlib_cache(self, target):
+        """matplotlib's font list for the sandbox: copied from this user's cache, else built once (seconds)."""
         target.mkdir()
+        try:
+            import matplotlib
+            fontlists = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+            for path in fontlists:
+                shutil.copyfile(path, target / path.name)
+            if fontlists:
+                return
+        except Exception:  # no usable cache: build one below
+            pass
         env = dict(os.environ, MPLCONFIGDIR=str(target), MPLBACKEND="Agg")
         try:
             subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, timeout=120,
