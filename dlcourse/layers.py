@@ -272,41 +272,63 @@ def _check_image_batch(x, channels, where):
                          f"(x.shape={x.shape})")
 
 
-def _unfold(x, filter_h, filter_w, stride=1, pad=0):
-    """im2col's matrix transposed, (C·FH·FW, N·OH·OW), built channel-first.
+def _unfold(x, filter_h, filter_w, stride=1, pad=0, wide=False):
+    """im2col's matrix transposed and built channel-first: (C·FH·FW, N·OH·G), G = OW, or W + 2·pad if wide.
 
-    Row (c, fh, fw) holds x[n, c, i·S + fh, j·S + fw] (zero padding included) for every output (n, i, j).
-    In this layout each kernel offset is ONE strided copy of whole image rows, FH·FW copies in all,
-    and the convolution is one matrix product W.reshape(FN, -1) · cols whose operands are contiguous.
+    Row (c, fh, fw), column (n, i, j) holds xp[n, c, i·S + fh, j·S + fw], xp being x zero-padded: each
+    kernel offset is one strided copy of whole images, and the convolution is one matrix product
+    W.reshape(FN, -1) · cols with contiguous operands. ``wide`` (stride 1 only) also keeps the columns
+    j = OW … W + 2·pad - 1, which wrap into the next row (their outputs are thrown away): then a kernel
+    offset is ONE contiguous run of each flattened padded image instead of OH short rows.
     """
     n, c, h, w = x.shape
     out_h = conv_output_size(h, filter_h, stride, pad)
     out_w = conv_output_size(w, filter_w, stride, pad)
-    if pad:
-        xp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=x.dtype)
+    cols_shape = (c, filter_h, filter_w, n, out_h * (w + 2 * pad if wide else out_w))
+    cols = np.empty(cols_shape, dtype=x.dtype)
+    if wide:
+        # a spare zero row: the last run of an image reads filter_w - 1 numbers past its end
+        xp = np.zeros((c, n, h + 2 * pad + 1, w + 2 * pad), dtype=x.dtype)
         xp[:, :, pad:pad + h, pad:pad + w] = x.transpose(1, 0, 2, 3)
+        flat, row, run = xp.reshape(c, n, -1), w + 2 * pad, cols_shape[-1]
+        for i in range(filter_h):  # one copy of long runs per kernel offset
+            for j in range(filter_w):
+                cols[:, i, j] = flat[:, :, i * row + j:i * row + j + run]
     else:
-        xp = x.transpose(1, 0, 2, 3)
-    cols = np.empty((c, filter_h, filter_w, n, out_h, out_w), dtype=x.dtype)
-    for i in range(filter_h):  # one strided copy per kernel offset
-        for j in range(filter_w):
-            cols[:, i, j] = xp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
-    return cols.reshape(c * filter_h * filter_w, n * out_h * out_w)
+        if pad:
+            xp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=x.dtype)
+            xp[:, :, pad:pad + h, pad:pad + w] = x.transpose(1, 0, 2, 3)
+        else:
+            xp = x.transpose(1, 0, 2, 3)
+        cols = cols.reshape(c, filter_h, filter_w, n, out_h, out_w)
+        for i in range(filter_h):  # one strided copy per kernel offset
+            for j in range(filter_w):
+                cols[:, i, j] = xp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
+    return cols.reshape(c * filter_h * filter_w, -1)
 
 
-def _fold(cols, x_shape, filter_h, filter_w, stride=1, pad=0):
-    """Inverse bookkeeping of _unfold: (C·FH·FW, N·OH·OW) -> (N, C, H, W), overlapping patches added up.
+def _fold(cols, x_shape, filter_h, filter_w, stride=1, pad=0, wide=False):
+    """Inverse bookkeeping of _unfold: (C·FH·FW, N·OH·G) -> (N, C, H, W), overlapping patches added up.
 
-    Accumulates channel-first (one strided add per kernel offset) and returns an (N, C, H, W) view.
+    One strided add per kernel offset, channel-first; returns an (N, C, H, W) view. With ``wide``, the
+    wrapped-around columns must hold zeros.
     """
     n, c, h, w = x_shape
     out_h = conv_output_size(h, filter_h, stride, pad)
     out_w = conv_output_size(w, filter_w, stride, pad)
-    cols = cols.reshape(c, filter_h, filter_w, n, out_h, out_w)
-    dxp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
-    for i in range(filter_h):  # one strided add per kernel offset
-        for j in range(filter_w):
-            dxp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += cols[:, i, j]
+    if wide:
+        dxp = np.zeros((c, n, h + 2 * pad + 1, w + 2 * pad), dtype=cols.dtype)
+        flat, row, run = dxp.reshape(c, n, -1), w + 2 * pad, out_h * (w + 2 * pad)
+        cols = cols.reshape(c, filter_h, filter_w, n, run)
+        for i in range(filter_h):
+            for j in range(filter_w):
+                flat[:, :, i * row + j:i * row + j + run] += cols[:, i, j]
+    else:
+        dxp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
+        cols = cols.reshape(c, filter_h, filter_w, n, out_h, out_w)
+        for i in range(filter_h):
+            for j in range(filter_w):
+                dxp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += cols[:, i, j]
     return dxp[:, :, pad:pad + h, pad:pad + w].transpose(1, 0, 2, 3)
 
 
@@ -334,9 +356,9 @@ class Conv2d:
 
     W: (FN, C, FH, FW) filters; b: (FN,); x: (N, C, H, W) -> out: (N, FN, OH, OW) with
     OH = (H + 2·pad - FH) // stride + 1. Backward: dW = doutᵀ · col, db = Σ dout, dx = col2im(dout · W).
-    Caches x's shape and the im2col matrix (``col``, kept transposed as ``cols``: (C·FH·FW, N·OH·OW)).
-    Works channel-first inside: out is an (N, FN, OH, OW) view of an (FN, N, OH, OW) array, which
-    is the layout backward wants its dout in, so a chain of conv layers copies nothing extra.
+    Caches x's shape and the im2col matrix (``col``; stored transposed, channel-first, as ``cols``).
+    Inside, the work is channel-first (see ``_unfold``): out is an (N, FN, OH, OW) view of an
+    (FN, N, OH, ·) array, the layout in which backward wants dout, so conv layers pass arrays on uncopied.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -349,13 +371,19 @@ class Conv2d:
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.stride, self.pad = int(stride), int(pad)
+        self.wide = False  # see _unfold; decided by forward
         self.x_shape = None
         self.cols = None
 
     @property
     def col(self):
         """The im2col matrix of the last forward, (N·OH·OW, C·FH·FW)."""
-        return None if self.cols is None else self.cols.T
+        if self.cols is None or not self.wide:
+            return None if self.cols is None else self.cols.T
+        n, _, h, w = self.x_shape
+        fh, fw = self.params["W"].shape[2:]
+        out_h, out_w = conv_output_size(h, fh, 1, self.pad), conv_output_size(w, fw, 1, self.pad)
+        return self.cols.reshape(len(self.cols), n, out_h, -1)[..., :out_w].reshape(len(self.cols), -1).T
 
     def forward(self, x):
         W, b = self.params["W"], self.params["b"]
@@ -366,21 +394,29 @@ class Conv2d:
         out_h = conv_output_size(h, fh, self.stride, self.pad)
         out_w = conv_output_size(w, fw, self.stride, self.pad)
         self.x_shape = x.shape
-        self.cols = _unfold(x, fh, fw, self.stride, self.pad)
-        out = W.reshape(fn, -1) @ self.cols  # (FN, N·OH·OW): the whole layer is one matrix product
+        # long contiguous copies pay for the thrown-away columns while these are at most a quarter
+        self.wide = self.stride == 1 and 4 * (w + 2 * self.pad) <= 5 * out_w
+        self.cols = _unfold(x, fh, fw, self.stride, self.pad, self.wide)
+        out = W.reshape(fn, -1) @ self.cols  # (FN, N·OH·G): the whole layer is one matrix product
         if np.can_cast(b.dtype, out.dtype):
             out += b[:, None]  # in place: no second output-sized array
         else:
             out = out + b[:, None]
-        return out.reshape(fn, n, out_h, out_w).transpose(1, 0, 2, 3)
+        return out.reshape(fn, n, out_h, -1)[:, :, :, :out_w].transpose(1, 0, 2, 3)
 
     def backward(self, dout):
         W = self.params["W"]
         fn, c, fh, fw = W.shape
-        dout = dout.transpose(1, 0, 2, 3).reshape(fn, -1)  # (FN, N·OH·OW); no copy when dout is channel-first
-        self.grads["W"] = (dout @ self.cols.T).reshape(W.shape)
-        self.grads["b"] = dout.sum(axis=1)
-        return _fold(W.reshape(fn, -1).T @ dout, self.x_shape, fh, fw, self.stride, self.pad)
+        dout = dout.transpose(1, 0, 2, 3)  # (FN, N, OH, OW); a free view when dout is channel-first
+        if self.wide:  # the thrown-away columns get zero gradient
+            _, n, out_h, out_w = dout.shape
+            padded = np.zeros((fn, n, out_h, self.cols.shape[1] // (n * out_h)), dtype=dout.dtype)
+            padded[:, :, :, :out_w] = dout
+            dout = padded
+        dout = dout.reshape(fn, -1)
+        self.grads["W"] = (self.cols @ dout.T).T.reshape(W.shape)  # BLAS is quicker with this operand order
+        self.grads["b"] = dout @ np.ones(dout.shape[1], dtype=dout.dtype)  # Σ over positions, as one BLAS call
+        return _fold(W.reshape(fn, -1).T @ dout, self.x_shape, fh, fw, self.stride, self.pad, self.wide)
 
 
 def _tiles(a, size, out_h, out_w):

@@ -292,60 +292,75 @@ def _label(slider):
     return label.inner_text().strip() if label.count() else "(no description)"
 
 
+READOUT_MOVED = """([index, old]) => [...document.querySelectorAll('.jp-Notebook .jp-Cell')[index]
+  .querySelectorAll('.jp-Cell-outputArea .widget-slider.widget-hslider .widget-readout')]
+  .some(r => r.innerText.trim() !== old)"""
+OUTPUT_CHANGED = f"""([index, before]) => {{
+  const now = ({OUTPUT_SIGNATURE})(document.querySelectorAll('.jp-Notebook .jp-Cell')[index]);
+  return before.images.length ? now.images.length > 0 && JSON.stringify(now.images) !== JSON.stringify(before.images)
+                              : now.text !== before.text;
+}}"""
+
+
+def _wait(page, script, arg, seconds, message):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(script, arg=arg, timeout=seconds * 1000, polling=250)
+    except PlaywrightTimeout:
+        pytest.fail(f"{message()} within {seconds} s; screenshots in {ARTIFACTS}")
+
+
+def _move_slider_and_see_a_redraw(page, notebook, index, cell, slider):
+    tag, label = f"{notebook.stem}-cell{index}", _label(slider)
+    cell.scroll_into_view_if_needed()
+    before, value_before = cell.evaluate(OUTPUT_SIGNATURE), _readout(slider)
+    cell.screenshot(path=str(ARTIFACTS / f"{tag}-before.png"))
+    _drag(page, slider)
+    _wait(page, READOUT_MOVED, [index, value_before], 30,
+          lambda: f"{notebook.name}, cell {index}: dragging slider {label!r} did not change its value {value_before}")
+    value_after = _readout(slider)
+    what = "plot" if before["images"] else "output"
+
+    def unchanged():
+        cell.screenshot(path=str(ARTIFACTS / f"{tag}-after.png"))
+        after = cell.evaluate(OUTPUT_SIGNATURE)
+        return (f"{notebook.name}, cell {index}: slider {label!r} moved from {value_before} to {value_after} but "
+                f"the {what} did not change (images before {_hash(before)}, after {_hash(after)})")
+
+    # the redraw comes from the kernel: wait for the output to differ, then for the kernel to be idle again
+    _wait(page, OUTPUT_CHANGED, [index, before], REDRAW_SECONDS, unchanged)
+    _wait(page, KERNEL_READY, notebook.name, REDRAW_SECONDS, lambda: f"{notebook.name}: the kernel stayed busy")
+    after = cell.evaluate(OUTPUT_SIGNATURE)
+    cell.screenshot(path=str(ARTIFACTS / f"{tag}-after.png"))
+    assert "Traceback" not in after["text"], f"{notebook.name}, cell {index}: {after['text'][-1500:]}"
+    return f"{label} {value_before} -> {value_after}"
+
+
 @pytest.mark.parametrize("notebook", LECTURES, ids=[p.stem for p in LECTURES])
 def test_widgets_redraw_when_a_slider_moves(lab, lab_page, notebook, record_property):
-    url, token, served = lab
+    url, token, _ = lab
     page = lab_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     passed = False
     try:
-        seconds = _open_and_run(page, notebook.name)
-        record_property("run_all_seconds", round(seconds, 1))
+        record_property("run_all_seconds", round(_open_and_run(page, notebook.name), 1))
         page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}-executed.png"))
         cells = _slider_cells(page)
         assert cells, (f"{notebook.name}: no slider is shown in JupyterLab after running all cells "
                        f"(is the widget displayed, and is jupyterlab_widgets installed?)")
-        for index, cell, slider in cells:
-            tag = f"{notebook.stem}-cell{index}"
-            cell.scroll_into_view_if_needed()
-            before = cell.evaluate(OUTPUT_SIGNATURE)
-            value_before = _readout(slider)
-            cell.screenshot(path=str(ARTIFACTS / f"{tag}-before.png"))
-            _drag(page, slider)
-            label = _label(slider)
-            page.wait_for_function(
-                "([index, old]) => { const s = document.querySelectorAll('.jp-Notebook .jp-Cell')[index]"
-                ".querySelectorAll('.jp-Cell-outputArea .widget-slider.widget-hslider .widget-readout'); "
-                "return [...s].some(r => (r.value !== undefined && r.value !== '' ? r.value : r.innerText)"
-                ".trim() !== old); }",
-                arg=[index, value_before], timeout=30_000)
-            value_after = _readout(slider)
-            # the redraw arrives from the kernel: wait for the output to differ, then for the kernel to be idle
-            changed = (f"([index, before]) => {{ const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')"
-                       f"[index]; const now = ({OUTPUT_SIGNATURE})(cell); "
-                       f"return before.images.length ? JSON.stringify(now.images) !== JSON.stringify(before.images)"
-                       f" && now.images.length > 0 : now.text !== before.text; }}")
-            try:
-                page.wait_for_function(changed, arg=[index, before], timeout=REDRAW_SECONDS * 1000, polling=250)
-            except Exception:
-                cell.screenshot(path=str(ARTIFACTS / f"{tag}-after.png"))
-                after = cell.evaluate(OUTPUT_SIGNATURE)
-                pytest.fail(f"{notebook.name}, cell {index}: slider {label!r} moved from {value_before} to "
-                            f"{value_after} but the {'plot' if before['images'] else 'output'} did not change "
-                            f"within {REDRAW_SECONDS} s (images before {_hash(before)}, after {_hash(after)}); "
-                            f"screenshots in {ARTIFACTS}")
-            page.wait_for_function(KERNEL_READY, arg=notebook.name, timeout=REDRAW_SECONDS * 1000)
-            after = cell.evaluate(OUTPUT_SIGNATURE)
-            cell.screenshot(path=str(ARTIFACTS / f"{tag}-after.png"))
-            assert "Traceback" not in after["text"], f"{notebook.name}, cell {index}: {after['text'][-1500:]}"
-            assert value_after != value_before
+        moved = [_move_slider_and_see_a_redraw(page, notebook, index, cell, slider) for index, cell, slider in cells]
+        record_property("sliders_moved", "; ".join(moved))
         passed = True
     finally:
-        page.evaluate(CLOSE, notebook.name)
-        for session in _api(url, token, "/api/sessions"):  # free the kernel before the next lecture
-            _api(url, token, f"/api/sessions/{session['id']}", method="DELETE")
-        if not passed:
-            page.reload_lab()  # whatever went wrong stays with this lecture
+        try:
+            page.evaluate(CLOSE, notebook.name)
+            for session in _api(url, token, "/api/sessions"):  # free the kernel before the next lecture
+                _api(url, token, f"/api/sessions/{session['id']}", method="DELETE")
+            if not passed:
+                page.reload_lab()  # whatever went wrong stays with this lecture
+        except Exception as error:  # cleaning up must not hide the reason the test failed
+            print(f"cleaning up after {notebook.name}: {error}")
 
 
 def test_every_lecture_saves_a_widget():

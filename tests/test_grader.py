@@ -562,9 +562,10 @@ def test_nbgrader_accepts_the_solution_notebooks(tmp_path):
     for path in notebooks:
         shutil.copy(path, source / path.name)
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'dlcourse'\n")
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--force",
                              "--CourseDirectory.root=" + str(tmp_path)], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=600)
+                            text=True, timeout=600, env=env)  # nbgrader runs `alembic` from PATH
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for path in notebooks:
         released = read(tmp_path / "release" / "course" / path.name)

@@ -1,6 +1,5 @@
 """Lecture 03's graph demo: forward values, the local rules of the backward pass, and the drawing."""
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
 
 from dlcourse.widgets.backpropagation import GRAPHS, backprop_graph_demo, draw_graph, forward_backward

@@ -23,7 +23,8 @@ How a submission is graded
    check cell, the child instead calls the learner's functions (the objects the pristine check cell would
    pass to ``check``) on the exercise's cases with ``run_case`` and writes the plain outputs back. A cell
    that raises is recorded and the run goes on: course cells that need something hidden while grading
-   fail harmlessly; only the answers matter.
+   fail harmlessly; only the answers matter. The cells after the last check cell are not run: they cannot
+   change a verdict.
    - Cases: the public ones and ALL hidden random ones, drawn here from a fixed seed per exercise
      (``notebook.seed_for``: reproducible run to run, not the self-check's seed; set DLCOURSE_GRADER_SEED
      to give a course its own draw) and sent in as data.
@@ -97,6 +98,7 @@ grades N submissions at once. Exit code: 0 when every submission was graded (wha
 the grader itself failed on some submission (a course-side problem, named in its rows), 2 for usage errors
 or when no sandbox can run at all.
 """
+import os
 import queue
 import sys
 import threading
@@ -106,13 +108,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks.core import Raised, Unsupported
-from ..notebooks import ROOT
 from . import channel
 from .gradebook import Gradebook, GradebookError, Row, atomic_write, feedback_path
 from .judge import judge
 from .notebook import InvalidSubmission, answer_problem, job, load_assignment, read_submission
 from .sandbox import SandboxUnavailable, Workspace, hidden_objects
 
+ROOT = Path(__file__).resolve().parent.parent.parent  # the course (exercises/ beside dlcourse/)
 MAX_RUNS = 3
 _MAKE = {"unsupported": Unsupported, "raised": Raised}
 _SIGNALS = {4: "SIGILL (illegal instruction)", 6: "SIGABRT (aborted)", 7: "SIGBUS (bus error)",
@@ -137,6 +139,7 @@ class _Run:
     stopped: dict = field(default_factory=dict)  # exercise -> (status, feedback)
     answer_errors: dict = field(default_factory=dict)  # exercise -> text
     notes: list = field(default_factory=list)
+    noted: set = field(default_factory=set)  # course cells already in the notes
     output: str = ""
     runs: int = 0
     internal: bool = False
@@ -281,7 +284,7 @@ class Grader:
                 elif event == "cell" and type(record.get("index")) is int:
                     last_cell = max(last_cell, record["index"]) if 0 <= record["index"] < len(assignment.cells) else last_cell
                 elif event == "cell_error" and type(record.get("index")) is int and 0 <= record["index"] < len(assignment.cells):
-                    self._cell_error(assignment, record, stubbed, run, attempt)
+                    self._cell_error(assignment, record, stubbed, run)
                 elif event == "result":
                     self._result(assignment, record, runnable, run)
             missing = [n for n in runnable if n not in run.results and n not in run.stopped]
@@ -313,7 +316,7 @@ class Grader:
                 run.stopped[name] = (status, f"{name}: not reached: the grading run stopped in the answer to "
                                              f"{culprit} ({reason}) {MAX_RUNS} times")
 
-    def _cell_error(self, assignment, record, stubbed, run, attempt):
+    def _cell_error(self, assignment, record, stubbed, run):
         cell = assignment.cells[record["index"]]
         error = record.get("error")
         error = error[:2000] if isinstance(error, str) else "an error"
@@ -321,9 +324,10 @@ class Grader:
         where = f" (line {line})" if type(line) is int else ""
         if cell["kind"] == "answer" and cell["exercise"] not in stubbed:
             run.answer_errors.setdefault(cell["exercise"], f"{error}{where}")
-        elif attempt == 0 and cell["kind"] == "code":
-            run.notes.append(f"course code cell {record['index'] + 1} could not run in the sandbox ({error}{where}); "
-                             "harmless unless your answers need it")
+        elif cell["kind"] == "code" and record["index"] not in run.noted:
+            run.noted.add(record["index"])
+            run.notes.append(f"cell {cell['number']} of the course notebook could not run in the sandbox "
+                             f"({error}{where}); harmless unless your answers need it")
 
     def _result(self, assignment, record, runnable, run):
         name = record.get("exercise")
@@ -381,6 +385,9 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     def say(text):
         (print_line or (lambda t: tqdm.write(t, file=sys.stderr)))(text)
 
+    if os.name == "nt":
+        say("grade: grading needs Linux (best, with bubblewrap) or macOS; on Windows use WSL2")
+        return 2
     if jobs < 1 or timeout <= 0:
         say("grade: --jobs must be at least 1 and --timeout positive")
         return 2

@@ -10,12 +10,12 @@ import ast
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import get as get_exercise
 from ..checks.core import Fn, Rng
-from ..notebooks import exercises_in, is_answer_cell, is_check_cell, nbgrader, read
 from . import channel
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
@@ -52,7 +52,7 @@ class ExerciseSpec:
 class Assignment:
     slug: str
     path: Path
-    cells: list  # [{"kind": "code" | "answer" | "check", "exercise": name or None, "source": pristine source}]
+    cells: list  # code cells: {"kind": "code" | "answer" | "check", "exercise": name or None, "source", "number"}
     exercises: list = field(default_factory=list)  # [ExerciseSpec] in notebook order
 
     def spec(self, name):
@@ -72,37 +72,59 @@ def _check_arguments(source, exercise):
     return list(exercise.functions)
 
 
+def _meta(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def _source(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
 def load_assignment(path):
-    """The pristine assignment in ``path`` (exercises/NN_slug.ipynb), with every exercise's cases."""
+    """The pristine assignment in ``path`` (exercises/NN_slug.ipynb), with every exercise's cases.
+
+    Read as plain JSON (the file is the course's own; nbformat's import alone costs seconds), with the
+    conventions of dlcourse.notebooks: answer cells have nbgrader ``solution``, check cells ``grade`` and the
+    grade_id "<exercise>-check".
+    """
     path = Path(path)
-    nb = read(path)
-    found = exercises_in(nb)
+    with open(path, encoding="utf-8") as handle:
+        nb = json.load(handle)
+    for number, cell in enumerate(nb["cells"], start=1):
+        cell["number"] = number  # as Jupyter counts cells, for the notes
+    code = [c for c in nb["cells"] if c.get("cell_type") == "code"]
+    answers = {_meta(c).get("grade_id") for c in code if _meta(c).get("solution")}
+    found = []  # (name, check cell, points) in notebook order
+    for cell in code:
+        meta = _meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            found.append((str(meta.get("grade_id", "")).removesuffix("-check"), cell, meta.get("points", 0)))
     names = {name for name, *_ in found}
     cells = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        grade_id = nbgrader(cell).get("grade_id", "")
-        if is_answer_cell(cell) and grade_id in names:
-            cells.append({"kind": "answer", "exercise": grade_id, "source": cell.source})
-        elif is_check_cell(cell) and grade_id.removesuffix("-check") in names:
-            cells.append({"kind": "check", "exercise": grade_id.removesuffix("-check"), "source": cell.source})
+    for cell in code:
+        meta, grade_id = _meta(cell), str(_meta(cell).get("grade_id", ""))
+        if meta.get("solution") and grade_id in names:
+            kind, exercise = "answer", grade_id
+        elif meta.get("grade") and not meta.get("solution") and grade_id.removesuffix("-check") in names:
+            kind, exercise = "check", grade_id.removesuffix("-check")
         else:
-            cells.append({"kind": "code", "exercise": None, "source": cell.source})
+            kind, exercise = "code", None
+        cells.append({"kind": kind, "exercise": exercise, "source": _source(cell), "number": cell["number"]})
     assignment = Assignment(path.stem, path, cells)
-    for name, answer_index, check_index, points in found:
+    for name, check, points in found:
         try:
             exercise = get_exercise(name)
         except KeyError as error:
             assignment.exercises.append(ExerciseSpec(name, points, None, [], [], [], f"course problem: {error}"))
             continue
-        problem = "" if answer_index is not None else f"course problem: exercise {name!r} has no answer cell"
+        problem = "" if name in answers else f"course problem: exercise {name!r} has no answer cell"
         cases = exercise.cases(seed_for(name))
         encoded = [{"function": case.function, "call": case.call, "args": channel.encode(tuple(case.args), _TOKENS),
                     "kwargs": channel.encode(dict(case.kwargs), _TOKENS)} for case in cases]
-        check_source = nb.cells[check_index].source
         assignment.exercises.append(ExerciseSpec(name, points, exercise, cases, encoded,
-                                                 _check_arguments(check_source, exercise), problem))
+                                                 _check_arguments(_source(check), exercise), problem))
     return assignment
 
 
@@ -176,6 +198,7 @@ def answer_problem(name, found):
 
 
 _transformer = None
+_MAGIC = re.compile(r"^\s*[%!]|=\s*[%!][^=]|\?\s*$", re.MULTILINE)  # magics, shell escapes, x = !ls, help?
 
 
 def python_source(source):
@@ -185,7 +208,7 @@ def python_source(source):
     lines = source.lstrip("\n").splitlines()
     if lines and lines[0].startswith("%%") and lines[0][2:].split(" ")[0].strip() in STRIPPED_CELL_MAGICS:
         source = "\n".join(lines[1:])
-    if "%" not in source and "!" not in source:
+    if not _MAGIC.search(source):
         return source
     try:
         if _transformer is None:

@@ -9,7 +9,6 @@ import ast
 import json
 import os
 import re
-import resource
 import secrets
 import selectors
 import shutil
@@ -251,7 +250,8 @@ def candidate_modes():
     not_enforced = (f"{missing}: NOT enforced while grading: filesystem isolation (submissions can read "
                     "solutions/, the gradebook and other submissions), network isolation, and the end of "
                     "detached background processes; enforced: memory, CPU time, file size, process count and the "
-                    "wall-clock timeout")
+                    "wall-clock timeout" + (" (macOS does not enforce the memory limit)" if sys.platform == "darwin"
+                                            else ""))
     if root:
         modes.append(Mode(None, drop_uid=True, warnings=[not_enforced]))
     modes.append(Mode(None, drop_uid=False, warnings=[not_enforced] + (
@@ -427,6 +427,7 @@ class Workspace:
         if not bwrap:
             limits["pdeathsig"] = True
         try:  # never raise above what is allowed
+            import resource
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             if hard != resource.RLIM_INFINITY:
                 limits["nofile"] = min(limits["nofile"], hard)
@@ -561,11 +562,12 @@ class Workspace:
     def _kill(self, process, uid):
         """Kill the whole sandbox: its process group (bwrap: the PID namespace dies with it); with a uid of its
         own, every process of that uid (catches what detached itself with setsid in the fallback mode)."""
+        tree = _descendants(process.pid)  # before the kill: orphans lose their parent link
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        for pid in _descendants(process.pid):
+        for pid in tree:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
