@@ -53,6 +53,9 @@ def main(argv):
         return subprocess.call([str(python), "-m", "jupyter", "lab", "--notebook-dir", str(ROOT), *rest],
                                cwd=ROOT, env=env)
     python = ensure_environment("test")
+    # pytest runs two workers on the two cores; a multi-threaded BLAS in each would fight over them
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(variable, "1")
     # both cores; a notebook's cells stay together on one worker (nbval shares a kernel per notebook)
     parallel = [] if "-n" in rest or "-p" in rest else ["-n", "2", "--dist", "loadfile"]
     return subprocess.call([str(python), "-m", "pytest", *parallel, *rest], cwd=ROOT, env=env)

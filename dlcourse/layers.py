@@ -272,64 +272,52 @@ def _check_image_batch(x, channels, where):
                          f"(x.shape={x.shape})")
 
 
-def _unfold(x, filter_h, filter_w, stride=1, pad=0, wide=False):
-    """im2col's matrix transposed and built channel-first: (C·FH·FW, N·OH·G), G = OW, or W + 2·pad if wide.
+def _unfold(x, filter_h, filter_w, stride=1, pad=0, ones_row=False):
+    """im2col's matrix, transposed and batch-last: (C·FH·FW, OH·OW·N), plus a row of ones if ones_row.
 
-    Row (c, fh, fw), column (n, i, j) holds xp[n, c, i·S + fh, j·S + fw], xp being x zero-padded: each
-    kernel offset is one strided copy of whole images, and the convolution is one matrix product
-    W.reshape(FN, -1) · cols with contiguous operands. ``wide`` (stride 1 only) also keeps the columns
-    j = OW … W + 2·pad - 1, which wrap into the next row (their outputs are thrown away): then a kernel
-    offset is ONE contiguous run of each flattened padded image instead of OH short rows.
+    Row (c, fh, fw), column (i, j, n) holds xp[n, c, i·S + fh, j·S + fw], xp being x zero-padded. With
+    the image index n innermost, a kernel offset is one copy of C·OH runs of OW·N contiguous numbers
+    (runs of N when S > 1) instead of N·C·OH runs of OW, and the convolution is one matrix product
+    W.reshape(FN, -1) · cols whose operands are contiguous. The row of ones lets the bias ride in the
+    same product: [W | b] · [cols; 1] = W · cols + b.
     """
     n, c, h, w = x.shape
     out_h = conv_output_size(h, filter_h, stride, pad)
     out_w = conv_output_size(w, filter_w, stride, pad)
-    cols_shape = (c, filter_h, filter_w, n, out_h * (w + 2 * pad if wide else out_w))
-    cols = np.empty(cols_shape, dtype=x.dtype)
-    if wide:
-        # a spare zero row: the last run of an image reads filter_w - 1 numbers past its end
-        xp = np.zeros((c, n, h + 2 * pad + 1, w + 2 * pad), dtype=x.dtype)
-        xp[:, :, pad:pad + h, pad:pad + w] = x.transpose(1, 0, 2, 3)
-        flat, row, run = xp.reshape(c, n, -1), w + 2 * pad, cols_shape[-1]
-        for i in range(filter_h):  # one copy of long runs per kernel offset
-            for j in range(filter_w):
-                cols[:, i, j] = flat[:, :, i * row + j:i * row + j + run]
+    if pad:
+        xp = np.zeros((c, h + 2 * pad, w + 2 * pad, n), dtype=x.dtype)
+        xp[:, pad:pad + h, pad:pad + w] = x.transpose(1, 2, 3, 0)
     else:
-        if pad:
-            xp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=x.dtype)
-            xp[:, :, pad:pad + h, pad:pad + w] = x.transpose(1, 0, 2, 3)
-        else:
-            xp = x.transpose(1, 0, 2, 3)
-        cols = cols.reshape(c, filter_h, filter_w, n, out_h, out_w)
-        for i in range(filter_h):  # one strided copy per kernel offset
-            for j in range(filter_w):
-                cols[:, i, j] = xp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
-    return cols.reshape(c * filter_h * filter_w, -1)
+        xp = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # no copy when x is already batch-last
+    rows = c * filter_h * filter_w
+    cols = np.empty((rows + ones_row, out_h * out_w * n), dtype=x.dtype)
+    cols[rows:] = 1.0
+    patches = cols[:rows].reshape(c, filter_h, filter_w, out_h, out_w, n)
+    for i in range(filter_h):  # one copy per kernel offset
+        for j in range(filter_w):
+            patches[:, i, j] = xp[:, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
+    return cols
 
 
-def _fold(cols, x_shape, filter_h, filter_w, stride=1, pad=0, wide=False):
-    """Inverse bookkeeping of _unfold: (C·FH·FW, N·OH·G) -> (N, C, H, W), overlapping patches added up.
+def _fold(cols, x_shape, filter_h, filter_w, stride=1, pad=0):
+    """Inverse bookkeeping of _unfold: (C·FH·FW, OH·OW·N) -> (N, C, H, W), overlapping patches added up.
 
-    One strided add per kernel offset, channel-first; returns an (N, C, H, W) view. With ``wide``, the
-    wrapped-around columns must hold zeros.
+    One add per kernel offset, batch-last; returns an (N, C, H, W) view of a (C, H, W, N) array.
     """
     n, c, h, w = x_shape
     out_h = conv_output_size(h, filter_h, stride, pad)
     out_w = conv_output_size(w, filter_w, stride, pad)
-    if wide:
-        dxp = np.zeros((c, n, h + 2 * pad + 1, w + 2 * pad), dtype=cols.dtype)
-        flat, row, run = dxp.reshape(c, n, -1), w + 2 * pad, out_h * (w + 2 * pad)
-        cols = cols.reshape(c, filter_h, filter_w, n, run)
-        for i in range(filter_h):
-            for j in range(filter_w):
-                flat[:, :, i * row + j:i * row + j + run] += cols[:, i, j]
-    else:
-        dxp = np.zeros((c, n, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
-        cols = cols.reshape(c, filter_h, filter_w, n, out_h, out_w)
-        for i in range(filter_h):
-            for j in range(filter_w):
-                dxp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += cols[:, i, j]
-    return dxp[:, :, pad:pad + h, pad:pad + w].transpose(1, 0, 2, 3)
+    cols = cols.reshape(c, filter_h, filter_w, out_h, out_w, n)
+    dxp = np.zeros((c, h + 2 * pad, w + 2 * pad, n), dtype=cols.dtype)
+    for i in range(filter_h):  # one add per kernel offset
+        for j in range(filter_w):
+            dxp[:, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += cols[:, i, j]
+    return dxp[:, pad:pad + h, pad:pad + w].transpose(3, 0, 1, 2)
+
+
+def _rows_first(cols, n):
+    """(C·FH·FW, OH·OW·N) batch-last -> im2col's (N·OH·OW, C·FH·FW), rows ordered (n, i, j)."""
+    return cols.reshape(len(cols), -1, n).transpose(2, 1, 0).reshape(-1, len(cols))
 
 
 def im2col(x, filter_h, filter_w, stride=1, pad=0):
@@ -337,10 +325,9 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0):
 
     Row n·OH·OW + i·OW + j holds the patch under output (i, j) of image n, ordered (c, fh, fw) like
     a filter W[f] flattened, so the convolution becomes one matrix product col · W.reshape(FN, -1)ᵀ.
-    The matrix is returned as the transpose of a channel-first array (see ``_unfold``): same values,
-    built with FH·FW long copies instead of one short copy per patch.
+    (Conv2d builds the same numbers transposed and batch-last, which is faster: see ``_unfold``.)
     """
-    return _unfold(x, filter_h, filter_w, stride, pad).T
+    return _rows_first(_unfold(x, filter_h, filter_w, stride, pad), x.shape[0])
 
 
 def col2im(col, x_shape, filter_h, filter_w, stride=1, pad=0):
@@ -348,7 +335,9 @@ def col2im(col, x_shape, filter_h, filter_w, stride=1, pad=0):
 
     col: (N·OH·OW, C·FH·FW) -> (N, C, H, W). Overlapping patches add up, as gradients must.
     """
-    return _fold(np.asarray(col).T, x_shape, filter_h, filter_w, stride, pad)
+    col = np.asarray(col)
+    cols = col.reshape(x_shape[0], -1, col.shape[1]).transpose(2, 1, 0).reshape(col.shape[1], -1)
+    return _fold(cols, x_shape, filter_h, filter_w, stride, pad)
 
 
 class Conv2d:
@@ -356,9 +345,10 @@ class Conv2d:
 
     W: (FN, C, FH, FW) filters; b: (FN,); x: (N, C, H, W) -> out: (N, FN, OH, OW) with
     OH = (H + 2·pad - FH) // stride + 1. Backward: dW = doutᵀ · col, db = Σ dout, dx = col2im(dout · W).
-    Caches x's shape and the im2col matrix (``col``; stored transposed, channel-first, as ``cols``).
-    Inside, the work is channel-first (see ``_unfold``): out is an (N, FN, OH, OW) view of an
-    (FN, N, OH, ·) array, the layout in which backward wants dout, so conv layers pass arrays on uncopied.
+    Caches x's shape and the im2col matrix (``col``; stored transposed and batch-last, with a row of ones
+    for the bias, as ``cols``).
+    Inside, arrays are batch-last (see ``_unfold``): out is an (N, FN, OH, OW) view of an (FN, OH, OW, N)
+    array, which is the layout backward wants dout in, and ReLU and MaxPool2d keep it.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -371,19 +361,13 @@ class Conv2d:
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.stride, self.pad = int(stride), int(pad)
-        self.wide = False  # see _unfold; decided by forward
         self.x_shape = None
         self.cols = None
 
     @property
     def col(self):
         """The im2col matrix of the last forward, (N·OH·OW, C·FH·FW)."""
-        if self.cols is None or not self.wide:
-            return None if self.cols is None else self.cols.T
-        n, _, h, w = self.x_shape
-        fh, fw = self.params["W"].shape[2:]
-        out_h, out_w = conv_output_size(h, fh, 1, self.pad), conv_output_size(w, fw, 1, self.pad)
-        return self.cols.reshape(len(self.cols), n, out_h, -1)[..., :out_w].reshape(len(self.cols), -1).T
+        return None if self.cols is None else _rows_first(self.cols[:-1], self.x_shape[0])
 
     def forward(self, x):
         W, b = self.params["W"], self.params["b"]
@@ -394,29 +378,19 @@ class Conv2d:
         out_h = conv_output_size(h, fh, self.stride, self.pad)
         out_w = conv_output_size(w, fw, self.stride, self.pad)
         self.x_shape = x.shape
-        # long contiguous copies pay for the thrown-away columns while these are at most a quarter
-        self.wide = self.stride == 1 and 4 * (w + 2 * self.pad) <= 5 * out_w
-        self.cols = _unfold(x, fh, fw, self.stride, self.pad, self.wide)
-        out = W.reshape(fn, -1) @ self.cols  # (FN, N·OH·G): the whole layer is one matrix product
-        if np.can_cast(b.dtype, out.dtype):
-            out += b[:, None]  # in place: no second output-sized array
-        else:
-            out = out + b[:, None]
-        return out.reshape(fn, n, out_h, -1)[:, :, :, :out_w].transpose(1, 0, 2, 3)
+        self.cols = _unfold(x, fh, fw, self.stride, self.pad, ones_row=True)
+        weights = np.concatenate([W.reshape(fn, -1), b[:, None]], axis=1)  # b: the weight of the ones row
+        out = weights @ self.cols  # (FN, OH·OW·N): the whole layer is one matrix product
+        return out.reshape(fn, out_h, out_w, n).transpose(3, 0, 1, 2)
 
     def backward(self, dout):
         W = self.params["W"]
         fn, c, fh, fw = W.shape
-        dout = dout.transpose(1, 0, 2, 3)  # (FN, N, OH, OW); a free view when dout is channel-first
-        if self.wide:  # the thrown-away columns get zero gradient
-            _, n, out_h, out_w = dout.shape
-            padded = np.zeros((fn, n, out_h, self.cols.shape[1] // (n * out_h)), dtype=dout.dtype)
-            padded[:, :, :, :out_w] = dout
-            dout = padded
-        dout = dout.reshape(fn, -1)
-        self.grads["W"] = (self.cols @ dout.T).T.reshape(W.shape)  # BLAS is quicker with this operand order
-        self.grads["b"] = dout @ np.ones(dout.shape[1], dtype=dout.dtype)  # Σ over positions, as one BLAS call
-        return _fold(W.reshape(fn, -1).T @ dout, self.x_shape, fh, fw, self.stride, self.pad, self.wide)
+        dout = dout.transpose(1, 2, 3, 0).reshape(fn, -1)  # (FN, OH·OW·N); no copy when dout is batch-last
+        grads = (self.cols @ dout.T).T  # (FN, C·FH·FW + 1); BLAS is quicker with this operand order
+        self.grads["W"] = grads[:, :-1].reshape(W.shape)
+        self.grads["b"] = grads[:, -1].astype(dout.dtype)  # Σ dout over positions, from the row of ones
+        return _fold(W.reshape(fn, -1).T @ dout, self.x_shape, fh, fw, self.stride, self.pad)
 
 
 def _tiles(a, size, out_h, out_w):
@@ -426,13 +400,17 @@ def _tiles(a, size, out_h, out_w):
                                            strides=(s0, s1, size * s2, s2, size * s3, s3))
 
 
+def _in_order(new, shape, order, dtype):
+    """new(...) array of `shape` whose axes lie in memory in `order`, outermost first."""
+    return new([shape[axis] for axis in order], dtype=dtype).transpose(np.argsort(order))
+
+
 def _max_and_argmax(arrays):
-    """Elementwise maximum of equally shaped arrays and the index of the first array holding it."""
-    best = arrays[0]
-    arg = np.zeros(best.shape, dtype=np.uint8)
+    """Elementwise maximum of two or more equally shaped arrays and the index of the first one holding it."""
+    best, arg = arrays[0], None
     for k in range(1, len(arrays)):
-        # a later array wins only where it is strictly greater, so ties go to the first one
-        np.maximum(arg, (arrays[k] > best) * np.uint8(k), out=arg)
+        later = arrays[k] > best  # strictly greater: ties go to the first array
+        arg = later.view(np.uint8) if arg is None else np.maximum(arg, later * np.uint8(k))
         best = np.maximum(best, arrays[k])
     return best, arg
 
@@ -458,7 +436,7 @@ class MaxPool2d:
         self.x_shape = None
         self._argmax = None
         self._row_arg = self._col_arg = None  # the fast path's argmax, split into window row and column
-        self._channels_first = False
+        self._order = (0, 1, 2, 3)  # x's axes from outermost to innermost in memory
 
     @property
     def argmax(self):
@@ -477,7 +455,7 @@ class MaxPool2d:
         self.x_shape = x.shape
         self._argmax = self._row_arg = self._col_arg = None
         if s == ph == pw > 1:
-            self._channels_first = xp.strides[1] > xp.strides[0]  # e.g. the output of Conv2d
+            self._order = tuple(sorted(range(4), key=lambda axis: -xp.strides[axis]))
             tiles = _tiles(xp, s, out_h, out_w)
             row_max, self._col_arg = _max_and_argmax([tiles[..., j] for j in range(s)])  # (N, C, OH, s, OW)
             out, self._row_arg = _max_and_argmax([row_max[:, :, :, i] for i in range(s)])
@@ -507,12 +485,15 @@ class MaxPool2d:
         hp, wp = h + 2 * p, w + 2 * p
         # every pixel lies in a window unless the windows leave a margin: only then start from zeros
         new = np.empty if (out_h * s, out_w * s) == (hp, wp) else np.zeros
-        if self._channels_first:  # give dx the layout of x, so a Conv2d below gets the layout it wants
-            dxp = new((c, n, hp, wp), dtype=dtype).transpose(1, 0, 2, 3)
-            d_rows = np.empty((c, n, out_h, s, out_w), dtype=dtype).transpose(1, 0, 2, 3, 4)
-        else:
-            dxp = new((n, c, hp, wp), dtype=dtype)
-            d_rows = np.empty((n, c, out_h, s, out_w), dtype=dtype)
+        # dx gets x's memory layout (batch-last after a Conv2d), so the layer below reads it without a copy;
+        # dout too, first, if it came in another layout (a whole-array operation with mixed layouts is slow)
+        if tuple(sorted(range(4), key=lambda axis: -dout.strides[axis])) != self._order:
+            reordered = _in_order(np.empty, dout.shape, self._order, dout.dtype)
+            reordered[...] = dout
+            dout = reordered
+        dxp = _in_order(new, (n, c, hp, wp), self._order, dtype)
+        rows_order = [k for axis in self._order for k in {0: (0,), 1: (1,), 2: (2, 3), 3: (4,)}[axis]]
+        d_rows = _in_order(np.empty, (n, c, out_h, s, out_w), rows_order, dtype)
         # dout · 1 at the maximum, dout · 0 elsewhere: first to the window row, then to the column
         for i in range(s):
             np.multiply(dout, self._row_arg == i, out=d_rows[:, :, :, i])

@@ -4,6 +4,7 @@ Submissions are built from the real course notebooks: a correct one is exercises
 answer cells of solutions/NN_slug.ipynb put in; the attacks (tests/grader_attacks) change one thing in a
 correct lecture-01 submission. The sandbox tests need bubblewrap and are skipped with a message without it.
 """
+import copy
 import csv
 import json
 import os
@@ -25,7 +26,7 @@ from dlcourse.builder import answer_cells
 from dlcourse.checks import exercises, get
 from dlcourse.checks.core import Fn, Raised, Rng, Unsupported
 from dlcourse.grader import channel
-from dlcourse.grader.gradebook import HEADER, Gradebook, Row, atomic_write, feedback_path
+from dlcourse.grader.gradebook import HEADER, Gradebook, Row, feedback_path
 from dlcourse.grader.judge import judge
 from dlcourse.grader.notebook import seed_for
 from dlcourse.grader.sandbox import build_library, hidden_objects
@@ -168,12 +169,18 @@ def attack_batch(tmp_path_factory):
     paths = {}
     for attack in ATTACKS:
         paths[attack.name] = write(base / "submissions" / attack.name / attack.filename, attack.build(correct, ctx))
+    helper = copy.deepcopy(correct)  # not an attack: a learner's helper in a cell of their own
+    answer_cell = next(c for c in helper.cells if nbgrader(c).get("grade_id") == "softmax")
+    answer_cell.source = "def softmax(x):\n    return _stable_softmax(x)\n"
+    helper.cells.insert(helper.cells.index(answer_cell), nbformat.v4.new_code_cell(
+        "def _stable_softmax(x):\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)"))
+    paths["helper_outside"] = write(base / "submissions" / "helper_outside" / f"{SLUG}.ipynb", helper)
     order = []
     for i, attack in enumerate(ATTACKS):  # correct submissions among the attacks
         order.append(paths[attack.name])
         if i % 10 == 4:
             order.append(controls[i // 10])
-    order += [c for c in controls if c not in order]
+    order += [c for c in controls if c not in order] + [paths["helper_outside"]]
     checks_before = (ROOT / "dlcourse" / "checks" / "__init__.py").read_bytes()
     started = time.monotonic()
     try:
@@ -278,6 +285,17 @@ def test_timeouts_and_crashes_do_not_cost_the_other_exercises(attack_batch):
     assert f"longer than {ATTACK_TIMEOUT} s" in feedback
     assert "segmentation fault" in attack_batch["rows"][str(attack_batch["paths"]["segfault"])]["softmax"]["feedback"]
     assert "processes" in attack_batch["rows"][str(attack_batch["paths"]["fork_bomb"])]["softmax"]["feedback"]
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_a_helper_outside_the_answer_cells_is_named_in_the_feedback(attack_batch):
+    path = attack_batch["paths"]["helper_outside"]
+    rows = attack_batch["rows"][str(path)]
+    assert rows["softmax"]["status"] == "failed"
+    assert "_stable_softmax is defined in a cell that is not an answer cell" in rows["softmax"]["feedback"]
+    report = feedback_path(attack_batch["base"] / "grades.csv", str(path)).read_text(encoding="utf-8")
+    assert "cells you added or changed are not run. They define: _stable_softmax" in report
 
 
 # ---------------------------------------------------------------- many correct submissions, every lecture
@@ -396,7 +414,7 @@ def test_without_bubblewrap_the_grader_warns_and_still_limits(tmp_path):
     correct = correct_submission(SLUG)
     good = write(tmp_path / "good" / f"{SLUG}.ipynb", correct)
     loop = write(tmp_path / "loop" / f"{SLUG}.ipynb", with_answer(INFINITE_LOOP)(correct, {}))
-    result = grade([good, loop], tmp_path / "grades.csv", "--jobs", "2", "--timeout", "10",
+    result = grade([good, loop], tmp_path / "grades.csv", "--jobs", "2", "--timeout", "20",
                    env={"DLCOURSE_GRADER_SANDBOX": "rlimits"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "NOT enforced" in result.stderr and "filesystem isolation" in result.stderr

@@ -16,7 +16,9 @@ How a submission is graded
    an exercise whose answer cell is missing, duplicated (copied cells keep their grade_id) or not a code
    cell is ``invalid`` and the others are still graded. Check cells, every other cell, the order of the
    cells and the points all come from the pristine notebook: edited, deleted or reordered check cells and
-   flipped or invented nbgrader metadata change nothing.
+   flipped or invented nbgrader metadata change nothing. Cells a learner added are not run either (a
+   helper must live in an answer cell); the feedback names what such cells define, and points at them when
+   an answer fails with a NameError for one of those names.
 3. Running, in a sandbox (``sandbox.py``, ``runner.py``). A child process runs the pristine notebook's code
    cells in order with the learner's answer cells put in (IPython magics become ``get_ipython()`` calls
    that do nothing; a leading ``%%time``/``%%capture`` line is dropped). Where the pristine notebook has a
@@ -26,8 +28,10 @@ How a submission is graded
    fail harmlessly; only the answers matter. The cells after the last check cell are not run: they cannot
    change a verdict.
    - Cases: the public ones and ALL hidden random ones, drawn here from a fixed seed per exercise
-     (``notebook.seed_for``: reproducible run to run, not the self-check's seed; set DLCOURSE_GRADER_SEED
-     to give a course its own draw) and sent in as data.
+     (``notebook.seed_for``: reproducible run to run, not the self-check's seed) and sent in as data. The
+     default seed is in this public source: a course whose learners can read it should set
+     DLCOURSE_GRADER_SEED to a secret text (the same on every run), or a learner could compute the hidden
+     inputs in advance and hard-code answers for them.
    - The channel (``channel.py``) carries only plain data: JSON lines for structure and .npy bytes read
      with ``np.load(allow_pickle=False)``; nothing from the child is ever unpickled or imported. Every
      record is validated (tags, types, sizes, depth, number of outputs) before judging; a malformed record
@@ -35,6 +39,8 @@ How a submission is graded
      does inside it (always-equal objects, ndarray subclasses, monkeypatched numpy, builtins, check or
      compare functions, ``set_custom_exc``, printed ✓ lines, forged records) can at most change its own
      outputs, which must still match the reference on hidden random inputs it never saw before the run.
+     (The one thing the child reports about itself is whether a function changed its input arrays; lying
+     about it only hides the learner's own in-place modification.)
 4. Judging (``judge.py``), here: the reference implementation (the answer key, dlcourse/checks/<lecture>.py)
    never leaves this process. A failed hidden case is explained by structure only (shape, dtype, which
    index) and never shows an expected value; known mistakes add their hint. Points are all or nothing per
@@ -101,7 +107,6 @@ or when no sandbox can run at all.
 import os
 import queue
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -111,7 +116,7 @@ from ..checks.core import Raised, Unsupported
 from . import channel
 from .gradebook import Gradebook, GradebookError, Row, atomic_write, feedback_path
 from .judge import judge
-from .notebook import InvalidSubmission, answer_problem, job, load_assignment, read_submission
+from .notebook import InvalidSubmission, answer_problem, defined_names, job, load_assignment, read_submission
 from .sandbox import SandboxUnavailable, Workspace, hidden_objects
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the course (exercises/ beside dlcourse/)
@@ -222,7 +227,7 @@ class Grader:
             return self._finish(submission, None, [row], _Run(), start)
         assignment = self.assignments[slug]
         try:
-            found = read_submission(submission)
+            found, other_cells = read_submission(submission)
         except InvalidSubmission as error:
             rows = [Row(submission, s.name, 0, s.points, "invalid", str(error)) for s in assignment.exercises]
             return self._finish(submission, assignment, rows, _Run(), start)
@@ -234,6 +239,12 @@ class Grader:
         ignored = sorted(set(found) - {s.name for s in assignment.exercises})
         if ignored:
             run.notes.append(f"answer cells with grade_ids this assignment does not have were ignored: {', '.join(ignored)}")
+        pristine = {c["source"] for c in assignment.cells}
+        outside = sorted(defined_names([c for c in other_cells if c not in pristine])
+                         - defined_names(pristine) - defined_names(answers.values()))
+        if outside:
+            run.notes.append("only the answer cells of a submission are graded; cells you added or changed are not run. "
+                             f"They define: {', '.join(outside[:20])}")
         runnable = [s.name for s in assignment.exercises if s.exercise is not None and not s.problem
                     and s.name not in invalid]
         if runnable:
@@ -262,6 +273,10 @@ class Grader:
                     rows.append(Row(submission, spec.name, 0, spec.points, "error",
                                     f"{spec.name}: your answer cell raised {raised}\n{feedback}"))
                 else:
+                    missing = [n for n in outside if f"NameError: name '{n}' is not defined" in feedback]
+                    if missing:
+                        feedback += (f"\n  note: {', '.join(missing)} is defined in a cell that is not an answer cell; "
+                                     "only answer cells are graded, so put it inside the answer cell")
                     rows.append(Row(submission, spec.name, 0, spec.points, "failed", feedback))
         return self._finish(submission, assignment, rows, run, start)
 
@@ -275,7 +290,6 @@ class Grader:
             job_spec = job(assignment, answers, stubbed, skip=set(run.results) | set(run.stopped) | set(invalid))
             outcome = self.workspace.run(library, job_spec, self.timeout, uid)
             run.runs += 1
-            run.output = outcome.output
             done, last_cell = False, -1
             for record in outcome.records:
                 event = record.get("event")
@@ -296,6 +310,7 @@ class Grader:
                                                   "(did the answer interfere with the grading run?)")
                 return
             status, reason = _stop_reason(outcome, self.timeout)
+            run.output = run.output or outcome.output  # the first run that stopped early tells most
             answers_before = [c["exercise"] for c in assignment.cells[:last_cell + 1]
                               if c["kind"] == "answer" and c["exercise"] in runnable]
             culprit = next((name for name in reversed(answers_before) if name not in stubbed), None)
@@ -313,8 +328,8 @@ class Grader:
         for name in runnable:
             if name not in run.results and name not in run.stopped and last_stop:
                 status, culprit, reason = last_stop
-                run.stopped[name] = (status, f"{name}: not reached: the grading run stopped in the answer to "
-                                             f"{culprit} ({reason}) {MAX_RUNS} times")
+                run.stopped[name] = (status, f"{name}: not reached: the grading run stopped {MAX_RUNS} times, the "
+                                             f"last time in the answer to {culprit} ({reason})")
 
     def _cell_error(self, assignment, record, stubbed, run):
         cell = assignment.cells[record["index"]]
@@ -416,7 +431,10 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
         grader.close()
         say(f"grade: {error}")
         return 2
-    say(f"sandbox: {mode.name}; {len(todo)} submission(s), {jobs} at a time, {timeout:g} s each")
+    say(f"sandbox: {mode.name}; {len(todo)} submission(s), {jobs} at a time, {timeout:g} s each; hidden cases from "
+        + ("DLCOURSE_GRADER_SEED" if os.environ.get("DLCOURSE_GRADER_SEED") else
+           "the default seed (set DLCOURSE_GRADER_SEED to a secret of your own when learners can read the course's "
+           "source)"))
     for warning in mode.warnings:
         say(f"WARNING: {warning}")
     internal = False

@@ -7,6 +7,7 @@ without trusting anything in it and returns its answer cells by grade_id; ``job`
 what the sandbox runs.
 """
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -131,7 +132,7 @@ def load_assignment(path):
 # ---------------------------------------------------------------- a learner's file
 
 def read_submission(path):
-    """{grade_id: [(cell_type, source), ...]} of the answer cells of the notebook at ``path``.
+    """({grade_id: [(cell_type, source), ...]} of the answer cells, [source of every other code cell]).
 
     Raises InvalidSubmission when the file cannot be a notebook of this course: missing, too large, not
     UTF-8 JSON, not nbformat 4, cells that are not cells.
@@ -164,22 +165,44 @@ def read_submission(path):
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise InvalidSubmission("the notebook's 'cells' is not a list")
-    answers = {}
-    for number, cell in enumerate(cells):
+    answers, others = {}, []
+    for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             raise InvalidSubmission(f"cell {number} of the notebook is not a notebook cell")
         metadata = cell.get("metadata", {})
         meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-        if not isinstance(meta, dict) or meta.get("solution") is not True:
-            continue
-        grade_id = meta.get("grade_id")
         source = cell.get("source", "")
         if isinstance(source, list) and all(isinstance(s, str) for s in source):
             source = "".join(source)
+        if not isinstance(meta, dict) or meta.get("solution") is not True:
+            if cell["cell_type"] == "code" and isinstance(source, str):
+                others.append(source)
+            continue
+        grade_id = meta.get("grade_id")
         if not isinstance(source, str) or not isinstance(grade_id, str):
             raise InvalidSubmission(f"answer cell {number} has a malformed source or grade_id")
         answers.setdefault(grade_id, []).append((cell["cell_type"], source))
-    return answers
+    return answers, others
+
+
+def defined_names(sources):
+    """Names that top-level code in ``sources`` defines (def, class, import, assignment)."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(python_source(source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+            elif isinstance(node, ast.Assign):
+                names.update(n.id for target in node.targets for n in ast.walk(target) if isinstance(n, ast.Name))
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+                names.add(node.target.id)
+    return names
 
 
 def answer_problem(name, found):
@@ -201,6 +224,7 @@ _transformer = None
 _MAGIC = re.compile(r"^\s*[%!]|=\s*[%!][^=]|\?\s*$", re.MULTILINE)  # magics, shell escapes, x = !ls, help?
 
 
+@functools.lru_cache(maxsize=4096)
 def python_source(source):
     """Cell text as plain Python: IPython magics turned into get_ipython() calls (which the sandbox ignores);
     a leading %%time / %%capture ... line is dropped so the cell's code still runs."""
@@ -228,7 +252,7 @@ def job(assignment, answers, stubbed=(), skip=()):
         source = cell["source"]
         if cell["kind"] == "answer" and cell["exercise"] not in stubbed and answers.get(cell["exercise"]) is not None:
             source = answers[cell["exercise"]]
-        cells.append({"kind": cell["kind"], "exercise": cell["exercise"],
+        cells.append({"kind": cell["kind"], "exercise": cell["exercise"], "number": cell["number"],
                       "source": "" if cell["kind"] == "check" else python_source(source)})
     exercises = {spec.name: {"functions": list(spec.exercise.functions), "arguments": spec.arguments,
                              "cases": spec.encoded_cases if spec.name not in skip else [],

@@ -17,13 +17,14 @@ expressions (taken from the pristine check cell) and its cases, encoded with the
 """
 import builtins
 import faulthandler
+import linecache
 import os
 import shutil
 import sys
 import time
 import traceback
 
-np = None  # numpy, imported in main() once sys.path is set
+import numpy as np
 
 
 def main(argv):
@@ -45,8 +46,6 @@ def main(argv):
     with open(job_file, encoding="utf-8") as handle:
         job = channel.loads(handle.read())
 
-    global np
-    import numpy as np
     from dlcourse import _hidden
     from dlcourse.checks.core import Case, Fn, Raised, Rng, Unsupported, run_case
 
@@ -95,14 +94,18 @@ def main(argv):
             for name, function in functions.items():
                 _hidden.register(name, function)
             continue
+        filename = f"<cell {cell.get('number', index)}>"  # numbered as Jupyter shows the notebook
+        linecache.cache[filename] = (len(cell["source"]), None, cell["source"].splitlines(True), filename)
         try:
-            code = compile(cell["source"], f"<cell {index}>", "exec")
-            exec(code, namespace)
+            exec(compile(cell["source"], filename, "exec"), namespace)
         except BaseException as error:  # the cell's own failure; later cells still run
             emit({"event": "cell_error", "index": index, "error": f"{type(error).__name__}: {_text(error)}"[:2000],
-                  "line": _line(error, f"<cell {index}>")})
+                  "line": _line(error, filename)})
     emit({"event": "done", "t": round(time.monotonic() - started, 3)})
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BaseException:
+        pass
     os._exit(0)  # no atexit hooks or threads of the learner's run after the last record
 
 

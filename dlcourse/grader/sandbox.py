@@ -255,8 +255,8 @@ def candidate_modes():
     if root:
         modes.append(Mode(None, drop_uid=True, warnings=[not_enforced]))
     modes.append(Mode(None, drop_uid=False, warnings=[not_enforced] + (
-        ["running as root without a uid of its own: the process-count limit is enforced only by the "
-         "watchdog"] if root else [])))
+        ["submissions run AS ROOT (the interpreter is not readable by other users, so no uid of their own): the "
+         "process-count limit is enforced only by the watchdog; install bubblewrap"] if root else [])))
     return modes
 
 
@@ -381,7 +381,9 @@ class Workspace:
     def _bwrap_command(self, mode, library, jobdir):
         args = [mode.bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
                 "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-        if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # keep only what dropping to the sandbox uid needs
+            args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        else:
             args += ["--unshare-user"]
         made, bound = set(), set()
 
@@ -564,14 +566,18 @@ class Workspace:
         own, every process of that uid (catches what detached itself with setsid in the fallback mode)."""
         tree = _descendants(process.pid)  # before the kill: orphans lose their parent link
         try:
-            os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)  # the group at once: a fork bomb cannot outrun it
         except (ProcessLookupError, PermissionError):
             pass
-        for pid in tree:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        for _ in range(3):  # what left the group (setsid) but is still a descendant
+            for pid in tree:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            tree = [pid for pid in _descendants(process.pid) if pid != process.pid]
+            if not tree:
+                break
         if uid is not None and not self.mode.bwrap:
             subprocess.run([self.python, "-I", "-S", "-c",
                             "import os, signal, sys\nos.setgroups([]); os.setgid(int(sys.argv[1])); "
