@@ -7,7 +7,7 @@ Checks, in order:
   (the ``test`` extra too: it is what ``python3 course.py test`` installs).
 - kernel: the ``python3`` Jupyter kernel starts this environment's Python, with ipykernel.
 - widgets: the ipywidgets front-end extension of JupyterLab (``jupyterlab_widgets``) is installed, so sliders
-  show up in JupyterLab instead of ``Loading widget...``.
+  show up in JupyterLab instead of a line of text (``VBox(children=...)``, ``Loading widget...``).
 - bubblewrap: ``bwrap`` is on PATH and can create a sandbox (``bwrap --ro-bind / / true``); only grading
   (``python -m dlcourse grade``) needs it.
 
@@ -210,7 +210,8 @@ def check_widgets():
     fix = f"{_pip()} install --force-reinstall 'jupyterlab_widgets>=3' 'ipywidgets>=8', then restart JupyterLab"
     if version is None:
         return [Result("widgets front-end", False,
-                       "jupyterlab_widgets is not installed: sliders show as 'Loading widget...' in JupyterLab", fix)]
+                       "jupyterlab_widgets is not installed: JupyterLab shows a line of text instead of the sliders",
+                       fix)]
     for folder in labextension_dirs():
         if (folder / WIDGETS_LABEXTENSION / "package.json").exists():
             return [Result("widgets front-end", True,

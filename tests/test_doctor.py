@@ -116,8 +116,8 @@ def test_widgets_package_missing(healthy, capsys):
     healthy.setattr(doctor, "installed_version", lambda package: None if package == "jupyterlab_widgets" else "99.0")
     code, out, failed = failures(capsys)
     assert code == 1
-    assert failed == ["✗ widgets front-end: jupyterlab_widgets is not installed: sliders show as "
-                      "'Loading widget...' in JupyterLab"]
+    assert failed == ["✗ widgets front-end: jupyterlab_widgets is not installed: JupyterLab shows a line of text "
+                      "instead of the sliders"]
 
 
 def test_bubblewrap_missing(healthy, capsys):

@@ -389,6 +389,17 @@ def test_the_gradebook_is_replaced_atomically(tmp_path, monkeypatch):
         Gradebook(write(tmp_path / "other.csv", b"name,score\nx,1\n"))
 
 
+@needs_lecture_01
+def test_submissions_are_matched_by_file_name():
+    from dlcourse.grader import Grader
+    grader = Grader()
+    assert grader.match("alice/01_loss_functions.ipynb") == SLUG
+    assert grader.match("bob/01_loss_functions (1).ipynb") == SLUG
+    assert grader.match("carol/homework.ipynb") is None
+    assert grader.match("carol/homework.ipynb", SLUG) == SLUG
+    assert grader.match("carol/homework.ipynb", "99_nothing") is None
+
+
 def test_feedback_file_names_never_collide(tmp_path):
     names = {feedback_path(tmp_path / "g.csv", s) for s in ("a/b.ipynb", "a_b.ipynb", "./a/b.ipynb", "a b.ipynb")}
     assert len(names) == 4

@@ -144,7 +144,8 @@ class _Run:
     stopped: dict = field(default_factory=dict)  # exercise -> (status, feedback)
     answer_errors: dict = field(default_factory=dict)  # exercise -> text
     notes: list = field(default_factory=list)
-    noted: set = field(default_factory=set)  # course cells already in the notes
+    course_notes: list = field(default_factory=list)  # failed course cells: shown unless all passed
+    noted: set = field(default_factory=set)  # course cells already in course_notes
     output: str = ""
     runs: int = 0
     internal: bool = False
@@ -341,7 +342,7 @@ class Grader:
             run.answer_errors.setdefault(cell["exercise"], f"{error}{where}")
         elif cell["kind"] == "code" and record["index"] not in run.noted:
             run.noted.add(record["index"])
-            run.notes.append(f"cell {cell['number']} of the course notebook could not run in the sandbox "
+            run.course_notes.append(f"cell {cell['number']} of the course notebook could not run in the sandbox "
                              f"({error}{where}); harmless unless your answers need it")
 
     def _result(self, assignment, record, runnable, run):
@@ -379,8 +380,9 @@ class Grader:
                          f"{float(row.points):g}/{float(row.max_points):g}")
             if row.status != "passed":
                 lines += [f"      {line}" for line in row.feedback.splitlines()]
-        if run.notes:
-            lines += ["", "Notes:"] + [f"  - {note}" for note in run.notes]
+        notes = run.notes + (run.course_notes if any(r.status != "passed" for r in rows) else [])
+        if notes:
+            lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
         if any(r.status in ("error", "timeout") for r in rows) and run.output.strip():
             tail = run.output.strip()[-3000:]
             lines += ["", "The last output of the grading run:"] + [f"  | {line}" for line in tail.splitlines()]

@@ -531,7 +531,7 @@ class Workspace:
                 next_watch = time.monotonic() + 0.2
                 tasks, rss = _tree_usage(process.pid)
                 if tasks >= MAX_TASKS - 8:
-                    killed = f"it started too many processes or threads ({tasks}; at most {MAX_TASKS - 8})"
+                    killed = f"it started too many processes or threads ({tasks} at once; the limit is {MAX_TASKS - 8})"
                 elif rss > (MEMORY_MB << 20) * 2:
                     killed = f"its processes used more than {2 * MEMORY_MB} MB of memory together"
                 if killed:

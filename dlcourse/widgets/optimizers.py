@@ -6,7 +6,7 @@ that surface. ``race(surface, steps)`` gives the paths; ``OptimizerRace`` draws 
 of the surface name and the step count) and ``race_widget()`` adds a Dropdown and an IntSlider.
 """
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,7 +34,6 @@ class Surface:
     steps: int = 150  # the step count worth showing first
     log_levels: bool = False
     note: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _bowl(w):
@@ -90,7 +89,8 @@ SURFACES = {
         note="f = x² + y⁴/4 − y²/2: a saddle at (0, 0) (gradient 0), minima at y = ±1"),
     "local minima": Surface(
         "local minima", _wells, _wells_grad, start=(2.0, 1.0), xlim=(-2, 2.2), ylim=(-1.5, 1.5), minimum=(-1.036, 0.0),
-        steps=150, learning_rates={"SGD": 0.02, "Momentum": 0.02, "Nesterov": 0.02, "AdaGrad": 0.3, "RMSProp": 0.02, "Adam": 0.05},
+        steps=150, learning_rates={"SGD": 0.02, "Momentum": 0.02, "Nesterov": 0.02, "AdaGrad": 0.3, "RMSProp": 0.02,
+                                   "Adam": 0.05},
         note="f = (x² − 1)² + 0.3·x + y²/2: a local minimum near x = 0.96, the global one near x = −1.04"),
 }
 
