@@ -246,10 +246,14 @@ def test_glossary_has_the_notes_terms_and_links_every_lecture():
     rows = glossary_rows()
     if not rows:
         pytest.skip("no glossary yet")
+    text = (ROOT / "notebooks" / f"{GLOSSARY}.ipynb").read_text(encoding="utf-8")
+    table_lines = [line for cell in nbformat.read(str(ROOT / "notebooks" / f"{GLOSSARY}.ipynb"), as_version=4).cells
+                   for line in cell.source.splitlines() if line.startswith("| **")]
+    assert len(table_lines) == len(rows), "a glossary row does not have its 4 columns (a | inside a formula?)"
+    assert len({english for english, _, _ in rows}) == len(rows), "a term is listed twice"
     korean = " ".join(k for _, k, _ in rows)
     for term in ("손실 함수", "경사 하강법", "역전파", "기울기 소실", "드롭아웃", "합성곱", "활성화 함수", "과적합", "학습률"):
         assert term in korean, f"the glossary lacks {term}"
-    text = (ROOT / "notebooks" / f"{GLOSSARY}.ipynb").read_text(encoding="utf-8")
     for lecture in NOTEBOOKS:
         if lecture.stem != GLOSSARY:
             assert f"]({lecture.name})" in text, f"the glossary does not link {lecture.name}"
