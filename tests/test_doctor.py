@@ -80,8 +80,8 @@ def test_missing_kernel(healthy, capsys):
 
 
 def test_kernel_of_another_environment(healthy, capsys):
-    healthy.setattr(doctor, "find_kernelspec",
-                    lambda name="python3": (["/usr/bin/python3", "-m", "ipykernel_launcher"], "/home/x/kernels/python3"))
+    elsewhere = (["/usr/bin/python3", "-m", "ipykernel_launcher"], "/home/x/kernels/python3")
+    healthy.setattr(doctor, "find_kernelspec", lambda name="python3": elsewhere)
     healthy.setattr(doctor, "run", lambda argv, timeout=60: (0, "/usr") if "ipykernel" in " ".join(argv) else (0, ""))
     code, out, failed = failures(capsys)
     assert code == 1

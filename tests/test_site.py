@@ -117,7 +117,8 @@ def test_pages_read_offline(site):
     """CSS is inlined, plots are data URIs; nothing but MathJax comes from the network."""
     for page in sorted(site.glob("*.html")):
         text = page.read_text(encoding="utf-8")
-        remote = [u for u in parse(page).loads if urlsplit(u).scheme in ("http", "https") and not ALLOWED_REMOTE.match(u)]
+        remote = [u for u in parse(page).loads
+                  if urlsplit(u).scheme in ("http", "https") and not ALLOWED_REMOTE.match(u)]
         assert remote == [], f"{page.name} loads {remote}"
         assert not re.search(r"url\(\s*['\"]?https?:", text), f"{page.name}: CSS fetches from the network"
         assert not re.search(r"@import\s+['\"]?(url\()?https?:", text), f"{page.name}: CSS imports from the network"
