@@ -57,9 +57,10 @@ def peak_rss(process, stop, result):
         stop.wait(0.05)
 
 
-def run_nbval(path):
-    """(seconds, passed, failed, peak bytes, return code, summary line) of one nbval run."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", str(path.relative_to(ROOT))]
+def run_nbval(targets, workers=None):
+    """(seconds, passed, failed, peak bytes, return code, summary line) of one nbval run over targets."""
+    parallel = ["-n", str(workers), "--dist", "loadfile"] if workers else ["-p", "no:xdist"]
+    command = [sys.executable, "-m", "pytest", *parallel, "-q", *targets]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     stop, peak = threading.Event(), [0]
@@ -97,6 +98,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/*.ipynb solutions/*.ipynb)")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    parser.add_argument("--no-full", action="store_true",
+                        help="skip the second phase: all notebooks in one run on 2 workers, as `course.py test` does")
     args = parser.parse_args(argv)
     paths = [Path(p).resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb")) + \
         sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -108,17 +111,26 @@ def main(argv=None):
         if not path.exists():
             rows.append([name, "missing", "", "", ""])
             continue
-        seconds, passed, failures, peak, code, summary = run_nbval(path)
+        seconds, passed, failures, peak, code, summary = run_nbval([name])
         total += seconds
         peak_all = max(peak_all, peak)
         if seconds > PER_NOTEBOOK:
             slow.append(name)
+        if code == 5:  # pytest: nothing collected (a notebook without code cells)
+            code, summary = 0, "no code cells"
         if code != 0:
             failed.append(name)
         rows.append([name, f"{seconds:.1f}", "ok" if seconds <= PER_NOTEBOOK else "over 30 s",
-                     f"{passed} passed" + (f", {failures} failed" if failures else "") + ("" if code == 0 else f" (exit {code})"),
+                     (f"{passed} passed" if summary != "no code cells" else summary)
+                     + (f", {failures} failed" if failures else "") + ("" if code == 0 else f" (exit {code})"),
                      f"{peak / 2 ** 20:.0f}" if peak else "n/a"])
         print(f"{name}: {seconds:.1f} s, {summary}, peak {peak / 2 ** 20:.0f} MiB", flush=True)
+
+    full = None
+    existing = [str(p.relative_to(ROOT)) for p in paths if p.exists()]
+    if existing and not args.no_full:
+        full = run_nbval(existing, workers=2)
+        print(f"all at once, 2 workers: {full[0]:.1f} s, {full[5]}, peak {full[3] / 2 ** 20:.0f} MiB", flush=True)
 
     accuracy_rows, accuracy_missed = [], []
     for notebook, what, target in ACCURACY_TARGETS:
@@ -146,13 +158,19 @@ def main(argv=None):
         f"peak memory of one notebook's process tree (pytest + kernel): {peak_all / 2 ** 20:.0f} MiB"
         if peak_all else "peak memory: psutil not available",
     ]
+    if full is not None:
+        verdicts.append(f"the full nbval run as the test suite does it (`pytest -n 2 --dist loadfile` over the same "
+                        f"{len(existing)} notebooks, one process tree): {full[0]:.0f} s "
+                        f"(target ≤ {TOTAL:.0f} s: {'met' if full[0] <= TOTAL else 'missed'}), {full[5]}, "
+                        f"peak memory {full[3] / 2 ** 20:.0f} MiB" + ("" if full[4] == 0 else f" (exit {full[4]})"))
     missing = [row[0] for row in rows if row[1] == "missing"]
     text = f"""## The course as a whole (`course.py`)
 
 Run {started} on {cpu_model()}, {usable_cores()} cores; load average at the start {started_load}, at the
-end {load_average()} (other programs were sharing the machine when the load is above 2). Each notebook in
+end {load_average()} (this run adds about 1; more means other programs shared the machine). Each notebook in
 its own `python -m pytest -p no:xdist NOTEBOOK` (nbval, strict output comparison with the test suite's
-sanitising rules), one after the other; seconds are wall-clock, kernel start-up included.
+sanitising rules), one after the other; seconds are wall-clock, kernel start-up included. Then, unless
+`--no-full`, all of them in one run on 2 workers, as `python3 course.py test` runs them.
 
 {chr(10).join('- ' + line for line in verdicts + (['missing: ' + ', '.join(missing)] if missing else []) if line)}
 

@@ -385,7 +385,9 @@ class Workspace:
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         else:
             args += ["--unshare-user"]
-        made, bound = set(), set()
+        # the scratch tmpfs first: sources that live under /tmp (a course cloned there) are bound on top of it
+        args += ["--perms", "1777", "--size", str(SCRATCH_MB << 20), "--tmpfs", "/tmp"]
+        made, bound = {"/tmp"}, set()
 
         def parents(path):
             for parent in reversed(Path(path).parents):
@@ -408,7 +410,6 @@ class Workspace:
                 args += ["--tmpfs", path]
         args += ["--ro-bind", str(self.grader), "/grader", "--ro-bind", str(library), "/grader/lib",
                  "--ro-bind", str(jobdir), "/job", "--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(SCRATCH_MB << 20), "--tmpfs", "/tmp",
                  "--remount-ro", "/", "--chdir", "/tmp", "--"]
         return args
 
