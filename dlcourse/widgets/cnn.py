@@ -6,14 +6,14 @@ written in) and the feature map, as a plain function of the control values. ``Fi
 reads a Dropdown (the filter) and an IntSlider (the image) and calls it; ``filter_explorer()`` shows the
 controls and the figure of their initial state (a normal PNG output, so a saved notebook keeps it).
 """
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Image, display
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..layers import Conv2d
+from . import figure_png
 
 # hand-made 3×3 filters: two edge detectors (Sobel), a blur and a sharpening filter
 CLASSIC_FILTERS = {
@@ -114,9 +114,7 @@ class FilterExplorer:
 
     def png(self):
         """The current figure as a PNG image (an IPython Image)."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=80)
-        return Image(data=buffer.getvalue(), format="png")
+        return figure_png(self.figure)
 
     def show(self):
         """Display the controls, then the figure of the current state (updated in place on every change)."""

@@ -231,6 +231,17 @@ def _show_static(fig):
     plt.close(fig)
 
 
+def _redraw(controls, fig):
+    """Show ``fig`` in the controls' output area, replacing the previous one; without controls (tests) just close it."""
+    if controls is None:
+        plt.close(fig)
+        return
+    output = controls["output"]
+    with output:
+        output.clear_output(wait=True)
+        _show_static(fig)
+
+
 class LandscapeDemo:
     """Gradient descent on a 2-D loss surface with sliders on η, the start point and the number of steps.
 
@@ -255,14 +266,7 @@ class LandscapeDemo:
         if unknown:
             raise TypeError(f"LandscapeDemo.update: unknown value(s) {sorted(unknown)}; known: {sorted(self.values)}")
         self.values.update(values)
-        fig = self.figure()
-        if self._controls is not None:
-            output = self._controls["output"]
-            with output:
-                output.clear_output(wait=True)
-                _show_static(fig)
-        else:
-            plt.close(fig)
+        _redraw(self._controls, self.figure())
         return self.path
 
     def controls(self):
@@ -384,14 +388,7 @@ class LinearClassifierDemo:
         self._redraw()
 
     def _redraw(self):
-        fig = self.figure()
-        if self._controls is not None:
-            output = self._controls["output"]
-            with output:
-                output.clear_output(wait=True)
-                _show_static(fig)
-        else:
-            plt.close(fig)
+        _redraw(self._controls, self.figure())
 
     def _sync_sliders(self):
         if self._controls is None:

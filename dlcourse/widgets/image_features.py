@@ -6,14 +6,14 @@ functions of the control values (tests call them directly). ``HOGExplorer`` and 
 IntSliders (and a Dropdown for the photograph) and call them; ``hog_explorer()`` / ``hue_explorer()`` show
 the controls and the figure of their initial state (a normal PNG output, so a saved notebook keeps it).
 """
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Image, display
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..features import draw_hog, hog_cell_histograms, hue_colours, hue_histogram
+from . import figure_png
 
 
 def draw_hog_demo(axes, image, cell_size=8, n_bins=9, cell=None):
@@ -103,9 +103,7 @@ class _Explorer:
 
     def png(self):
         """The current figure as a PNG image (an IPython Image)."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=80)
-        return Image(data=buffer.getvalue(), format="png")
+        return figure_png(self.figure)
 
     def _refresh(self):
         if self._handle is not None:

@@ -5,14 +5,14 @@
 and the figure of their initial state (a normal PNG output, so a saved notebook keeps it); moving a
 slider replaces that figure in place.
 """
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Image, display
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..functions import cross_entropy_error, mean_squared_error, softmax
+from . import figure_png
 
 NOTES_LOGITS = (0.7, 1.3, 5.1, 2.2, 1.1)  # the notes' worked example; the true class is the 3rd (index 2)
 
@@ -129,9 +129,7 @@ class LossExplorer:
 
     def png(self):
         """The current figure as a PNG image (an IPython Image)."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        return Image(data=buffer.getvalue(), format="png")
+        return figure_png(self.figure, dpi=90)
 
     def show(self):
         """Display the controls, then the figure of the current state (updated in place on every change)."""

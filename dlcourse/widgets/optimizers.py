@@ -5,7 +5,6 @@ starts at the same point and takes the same number of steps, each with a learnin
 that surface. ``race(surface, steps)`` gives the paths; ``OptimizerRace`` draws them (a plain function
 of the surface name and the step count) and ``race_widget()`` adds a Dropdown and an IntSlider.
 """
-import io
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -13,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import optim
+from . import figure_png
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")
 COLORS = {"SGD": "tab:gray", "Momentum": "tab:blue", "Nesterov": "tab:cyan", "AdaGrad": "tab:green",
@@ -213,12 +213,6 @@ def draw_all_surfaces(paths=None):
     return fig
 
 
-def _png(fig):
-    from IPython.display import Image
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return Image(data=buffer.getvalue(), format="png")
 
 
 def race_widget(max_steps=300, surface="elongated bowl"):
@@ -243,10 +237,10 @@ def race_widget(max_steps=300, surface="elongated bowl"):
 
     def redraw(_=None):
         demo.update(surface=surface_menu.value, step=step_slider.value)
-        handle.update(_png(demo.fig))
+        handle.update(figure_png(demo.fig))
 
     surface_menu.observe(redraw, names="value")
     step_slider.observe(redraw, names="value")
     display(Panel([step_slider, surface_menu]))
-    handle = display(_png(demo.fig), display_id=True)
+    handle = display(figure_png(demo.fig), display_id=True)
     return demo

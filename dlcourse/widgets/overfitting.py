@@ -4,7 +4,6 @@
 of the digits, once, and keeps the histories; ``GapExplorer`` draws one pair's curves next to the gap
 over the whole grid (a plain function of the two values); ``gap_widget`` adds two sliders.
 """
-import io
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,6 +14,7 @@ from ..layers import Affine, Dropout, ReLU
 from ..network import Sequential
 from ..optim import SGD
 from ..training import train
+from . import figure_png
 
 
 def mlp(sizes, dropout=0.0, seed=0):
@@ -183,12 +183,6 @@ class GapExplorer:
         return self.fig
 
 
-def _png(fig):
-    from IPython.display import Image
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return Image(data=buffer.getvalue(), format="png")
 
 
 def gap_widget(grid, rate=0.0, strength=0.0):
@@ -217,10 +211,10 @@ def gap_widget(grid, rate=0.0, strength=0.0):
 
     def redraw(_=None):
         demo.update(rate_slider.value, strength_slider.value)
-        handle.update(_png(demo.fig))
+        handle.update(figure_png(demo.fig))
 
     rate_slider.observe(redraw, names="value")
     strength_slider.observe(redraw, names="value")
     display(Panel([rate_slider, strength_slider]))
-    handle = display(_png(demo.fig), display_id=True)
+    handle = display(figure_png(demo.fig), display_id=True)
     return demo
