@@ -402,6 +402,9 @@ class Exercise:
                 return (f"  {case.function} is not implemented yet: replace `raise NotImplementedError()` "
                         "with your code."), False
             return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else ""), False
+        if not case.call and got is None:
+            return (f"  {case.function} is not answered yet: replace None (or `raise NotImplementedError()`) "
+                    "with your answer."), False
         if modified:
             return shown + (f"  {case.function} modified its input arrays in place and left them changed: the caller's data must "
                             "stay intact. "
