@@ -195,6 +195,7 @@ def describe(value, limit=12):
     if isinstance(value, np.ndarray):
         with np.printoptions(precision=4, suppress=True, threshold=limit, edgeitems=3, linewidth=100):
             text = np.array2string(value, separator=", ")
+        text = text.replace("\n", "\n" + " " * 12)  # rows line up under "  expected: "
         return f"{text}  (shape {value.shape}, dtype {value.dtype})"
     if isinstance(value, Unsupported):
         return f"an object of type {value.type_name}"
@@ -278,7 +279,66 @@ def compare(expected, got, rtol=1e-6, atol=1e-9, path="output"):
 def _kind(expected):
     if isinstance(expected, np.ndarray):
         return f"a numpy array of shape {expected.shape}"
+    if isinstance(expected, bool):
+        return "True or False"
+    if isinstance(expected, (tuple, list)):
+        return f"a {type(expected).__name__} of {len(expected)} values"
+    if isinstance(expected, dict):
+        return f"a dict with keys {sorted(expected)}"
     return f"a {type(expected).__name__}"
+
+
+def structural_reason(expected, got, rtol, atol, path="output"):
+    """Why ``got`` differs from ``expected`` in words that reveal no expected value."""
+    if isinstance(got, Unsupported):
+        return f"{path}: expected {_kind(expected)}, got an object of type {got.type_name}"
+    if isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            if expected.shape == () and isinstance(got, (int, float)) and not isinstance(got, bool):
+                return f"{path}: the value is not right"
+            return f"{path}: expected {_kind(expected)}, got {describe(got)}"
+        if got.shape != expected.shape:
+            return f"{path}: expected shape {expected.shape}, got shape {got.shape}"
+        reason = compare(expected, got, rtol, atol, path)
+        if reason and "values differ" not in reason:  # a dtype or nan/inf reason names no value
+            return reason
+        with np.errstate(all="ignore"):
+            close = np.isclose(got.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+        if close.all():
+            return f"{path}: the values are not right"
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        return f"{path}: {int((~close).sum())} of {close.size} values are not right (the first at index {index})"
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return f"{path}: expected {_kind(expected)}, got {describe(got)}"
+        if len(got) != len(expected):
+            return f"{path}: expected {len(expected)} values, got {len(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            if compare(e, g, rtol, atol) is not None:
+                return structural_reason(e, g, rtol, atol, f"{path}[{i}]")
+        return f"{path}: not right"
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"{path}: expected {_kind(expected)}, got {describe(got)}"
+        if set(got) != set(expected):
+            return f"{path}: expected keys {sorted(expected)}, got {sorted(got)}"
+        for key in expected:
+            if compare(expected[key], got[key], rtol, atol) is not None:
+                return structural_reason(expected[key], got[key], rtol, atol, f"{path}[{key!r}]")
+        return f"{path}: not right"
+    if isinstance(expected, bool):
+        return f"{path}: the value is not right" if isinstance(got, bool) else f"{path}: expected True or False, got {describe(got)}"
+    if isinstance(expected, int):
+        if isinstance(got, bool) or not isinstance(got, int):
+            return f"{path}: expected an int, got {describe(got)}"
+        return f"{path}: the value is not right"
+    if isinstance(expected, float):
+        if isinstance(got, bool) or not isinstance(got, (int, float, np.ndarray)):
+            return f"{path}: expected a number (float), got {describe(got)}"
+        if isinstance(got, float) and not np.isfinite(got):
+            return f"{path}: got {got} where a finite number was expected"
+        return f"{path}: the value is not right"
+    return f"{path}: the value is not right"
 
 
 class CheckFailed(AssertionError):
@@ -371,20 +431,34 @@ class Exercise:
         return None
 
     def judge(self, results):
-        """Verdict from [(case, plain output or Raised, inputs_modified)], comparing with the reference."""
+        """Verdict from [(case, plain output or Raised, inputs_modified)], comparing with the reference.
+
+        A failed public case is shown before a hidden one (its inputs and expected value help the learner);
+        a hidden case is worded without any value computed by the reference; a known mistake's hint is added
+        when one explains the wrong outputs.
+        """
         failures, wrong_outputs = [], []
         for number, (case, got, modified) in enumerate(results, start=1):
-            message, wrong_value = self._judge_one(case, got, modified)
+            try:
+                message, wrong_value = self._judge_one(case, got, modified)
+            except Exception as error:  # a reference or compare that chokes on an odd output: a wrong output
+                message, wrong_value = (f"  your output could not be compared ({type(error).__name__}): "
+                                        f"{describe(got)}"), False
             if message:
                 failures.append((number, case, message))
                 if wrong_value:
                     wrong_outputs.append((case, got))
         if not failures:
             return Verdict(self.name, True, len(results), 0, self.success_line(len(results)))
-        number, case, message = failures[0]
+        number, case, message = next((f for f in failures if not f[1].hidden), failures[0])
         head = (f"{self.name}: {len(failures)} of {len(results)} cases failed. "
-                f"First failure, case {number}" + (f" ({case.label})" if case.label else "") + ":")
-        mistake = self.diagnose(wrong_outputs) if wrong_outputs else None
+                + ("First failure" if number == failures[0][0] else "A failed public case")
+                + f", case {number}" + (f" ({case.label})" if case.label else "")
+                + (", a hidden case (its expected values are not shown)" if case.hidden else "") + ":")
+        try:
+            mistake = self.diagnose(wrong_outputs) if wrong_outputs else None
+        except Exception:
+            mistake = None
         if mistake:
             message += f"\n  hint: {mistake.hint}"
         return Verdict(self.name, False, len(results), len(failures), head + "\n" + message)
@@ -414,6 +488,8 @@ class Exercise:
         reason = self.compare(case, expected, got)
         if reason is None:
             return None, False
+        if case.hidden:  # never show a value computed by the reference
+            return f"  {structural_reason(expected, got, self.rtol, self.atol)}\n  got:      {describe(got)}", True
         lines = [shown + f"  {reason}"]
         if not case.hidden:
             lines.append(f"  expected: {describe(expected)}")
