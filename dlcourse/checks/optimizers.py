@@ -52,22 +52,30 @@ def _random(rng, shape, scale=1.0):
 
 # ---------------------------------------------------------------- momentum
 
+# momentum and Nesterov take the same arguments (w, dw, v, lr, momentum): the same cases serve both
+VELOCITY_CASES = [
+    Case((W2, DW2, np.zeros(2), 0.1, 0.9), label="first step: velocity starts at 0"),
+    Case((W2, DW2, np.array([0.2, -0.1]), 0.1, 0.9), label="a velocity already built up"),
+    Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.1, -0.2], [0.3, 0.0]]),
+          np.array([[0.05, 0.0], [-0.05, 0.1]]), 0.01, 0.5), label="a (2, 2) weight matrix, momentum 0.5"),
+]
+
+
+def _random_velocity_cases(rng):
+    return [
+        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), _random(rng, (3, 4), 0.1), 0.05, 0.9), label="random (3, 4)"),
+        Case((_random(rng, (5,)), _random(rng, (5,)), _random(rng, (5,), 0.3), 0.3, 0.8), label="random (5,)"),
+        Case((_random(rng, (2, 3)), _random(rng, (2, 3)), np.zeros((2, 3)), 0.01, 0.99), label="random, zero velocity"),
+    ]
+
+
 register(Exercise(
     name="momentum_update",
     functions="momentum_update",
     reference=_momentum_update,
     points=2,
-    public=[
-        Case((W2, DW2, np.zeros(2), 0.1, 0.9), label="first step: velocity starts at 0"),
-        Case((W2, DW2, np.array([0.2, -0.1]), 0.1, 0.9), label="a velocity already built up"),
-        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.1, -0.2], [0.3, 0.0]]),
-              np.array([[0.05, 0.0], [-0.05, 0.1]]), 0.01, 0.5), label="a (2, 2) weight matrix, momentum 0.5"),
-    ],
-    hidden=lambda rng: [
-        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), _random(rng, (3, 4), 0.1), 0.05, 0.9), label="random (3, 4)"),
-        Case((_random(rng, (5,)), _random(rng, (5,)), _random(rng, (5,), 0.3), 0.3, 0.8), label="random (5,)"),
-        Case((_random(rng, (2, 3)), _random(rng, (2, 3)), np.zeros((2, 3)), 0.01, 0.99), label="random, zero velocity"),
-    ],
+    public=VELOCITY_CASES,
+    hidden=_random_velocity_cases,
     mistakes=[
         Mistake("wrong sign", lambda w, dw, v, lr, mu: (w + mu * v + lr * dw, mu * v + lr * dw),
                 "the velocity must point downhill: v = momentum·v − lr·dw (minus the gradient), then w + v"),
@@ -91,17 +99,8 @@ register(Exercise(
     functions="nesterov_update",
     reference=_nesterov_update,
     points=2,
-    public=[
-        Case((W2, DW2, np.zeros(2), 0.1, 0.9), label="first step: velocity starts at 0"),
-        Case((W2, DW2, np.array([0.2, -0.1]), 0.1, 0.9), label="a velocity already built up"),
-        Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.1, -0.2], [0.3, 0.0]]),
-              np.array([[0.05, 0.0], [-0.05, 0.1]]), 0.01, 0.5), label="a (2, 2) weight matrix, momentum 0.5"),
-    ],
-    hidden=lambda rng: [
-        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), _random(rng, (3, 4), 0.1), 0.05, 0.9), label="random (3, 4)"),
-        Case((_random(rng, (5,)), _random(rng, (5,)), _random(rng, (5,), 0.3), 0.3, 0.8), label="random (5,)"),
-        Case((_random(rng, (2, 3)), _random(rng, (2, 3)), np.zeros((2, 3)), 0.01, 0.99), label="random, zero velocity"),
-    ],
+    public=VELOCITY_CASES,
+    hidden=_random_velocity_cases,
     mistakes=[
         Mistake("plain momentum", lambda w, dw, v, lr, mu: (w + (mu * v - lr * dw), mu * v - lr * dw),
                 "this is plain momentum: w + v_new, which equals w + momentum·v − lr·dw with the OLD velocity. "
