@@ -7,7 +7,7 @@ the package registers them all. A right answer prints one line starting with ✓
 import importlib
 import pkgutil
 
-from .core import REGISTRY, Case, CheckFailed, Exercise, Fn, Mistake, Rng, evaluate, register
+from .core import REGISTRY, Case, CheckFailed, Exercise, Fn, Mistake, Rng, evaluate, register, require
 
 _loaded = False
 
@@ -51,4 +51,5 @@ def check(name, *answers):
     print(verdict.feedback)
 
 
-__all__ = ["Case", "CheckFailed", "Exercise", "Fn", "Mistake", "Rng", "check", "exercises", "get", "register"]
+__all__ = ["Case", "CheckFailed", "Exercise", "Fn", "Mistake", "Rng", "check", "exercises", "get", "register",
+           "require"]

@@ -3,7 +3,7 @@ derivative, and He initialisation.
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, Rng, register
+from .core import Case, Exercise, Mistake, Rng, register, require
 
 
 # ---------------------------------------------------------------- references
@@ -34,6 +34,28 @@ def _he_init(fan_in, fan_out, rng):
     return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
 
 
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _leaky_contract(*arrays_and_alpha):
+    *arrays, alpha = arrays_and_alpha
+    require(len({np.shape(a) for a in arrays}) == 1, "dout has x's shape")
+    require(0 < alpha < 1, "0 < alpha < 1")
+
+
+def _prelu_contract(*arrays_and_alpha):
+    *arrays, alpha = arrays_and_alpha
+    require(all(np.ndim(a) == 2 and np.shape(a) == np.shape(arrays[0]) for a in arrays), "x (and dout): (N, D)")
+    require(np.shape(alpha) == (np.shape(arrays[0])[1],), "alpha: (D,)")
+
+
+def _he_contract(fan_in, fan_out, rng):
+    require(isinstance(fan_in, int) and isinstance(fan_out, int) and fan_in > 0 and fan_out > 0, "fan_in, fan_out: ints > 0")
+
+
+def _backward_kink(case):
+    return case.function.endswith("backward") and bool(np.any(np.asarray(case.args[1]) == 0))
+
+
 # ---------------------------------------------------------------- leaky_relu
 
 X_LEAKY = np.array([[-2.0, -0.5, 0.5, 3.0], [1.0, -1.0, 2.0, -3.0]])
@@ -52,6 +74,8 @@ def _leaky_hidden(rng):
 
 register(Exercise(
     name="leaky_relu",
+    contract={"leaky_relu_forward": _leaky_contract, "leaky_relu_backward": _leaky_contract},
+    boundaries={"x == 0 (the kink) in backward": _backward_kink},
     functions=("leaky_relu_forward", "leaky_relu_backward"),
     reference={"leaky_relu_forward": _leaky_relu_forward, "leaky_relu_backward": _leaky_relu_backward},
     points=2,
@@ -61,6 +85,8 @@ register(Exercise(
         Case((DOUT_LEAKY, X_LEAKY, 0.1), label="dout and x (2, 4), alpha = 0.1", function="leaky_relu_backward"),
         Case((np.array([1.0, -2.0, 3.0]), np.array([-1.0, 2.0, -0.5]), 0.2), label="one sample, alpha = 0.2",
              function="leaky_relu_backward"),
+        Case((np.array([[2.0, -1.0, 0.5]]), np.array([[0.0, -0.0, 1.0]]), 0.1),
+             label="x exactly 0 at the kink: the task puts x <= 0 on the alpha side", function="leaky_relu_backward"),
     ],
     hidden=_leaky_hidden,
     mistakes=[
@@ -77,6 +103,8 @@ register(Exercise(
                 "multiply the local derivative (1 or alpha) by dout"),
         Mistake("mask from dout", {"leaky_relu_backward": lambda dout, x, alpha: np.where(dout > 0, dout, alpha * dout)},
                 "choose 1 or alpha from the sign of the forward input x, not from dout"),
+        Mistake("x == 0 on the wrong side", {"leaky_relu_backward": lambda dout, x, alpha: np.where(x >= 0, dout, alpha * dout)},
+                "at exactly x == 0 the task takes the slope alpha: pass dout only where x > 0, alpha * dout where x <= 0"),
     ],
 ))
 
@@ -106,6 +134,8 @@ def _prelu_backward_mistake(dx=None, dalpha=None):
 
 register(Exercise(
     name="prelu",
+    contract={"prelu_forward": _prelu_contract, "prelu_backward": _prelu_contract},
+    boundaries={"x == 0 (the kink) in backward": _backward_kink},
     functions=("prelu_forward", "prelu_backward"),
     reference={"prelu_forward": _prelu_forward, "prelu_backward": _prelu_backward},
     points=3,
@@ -115,6 +145,9 @@ register(Exercise(
         Case((DOUT_PRELU, X_PRELU, ALPHA_PRELU), label="dout and x (4, 3), alpha (3,)", function="prelu_backward"),
         Case((np.array([[1.0, -2.0]]), np.array([[-1.0, 3.0]]), np.array([0.2, 0.2])),
              label="a batch of one sample", function="prelu_backward"),
+        Case((np.array([[2.0, -1.0, 0.5], [1.0, 1.0, 1.0]]), np.array([[0.0, -0.0, 1.0], [0.0, -1.0, 0.0]]),
+              np.array([0.25, 0.1, 0.5])),
+             label="x exactly 0 at the kink: the task puts x <= 0 on the alpha side", function="prelu_backward"),
     ],
     hidden=_prelu_hidden,
     mistakes=[
@@ -134,6 +167,8 @@ register(Exercise(
                 "dalpha is the SUM over the batch, not the mean: the 1/N is already inside dout"),
         Mistake("dx like ReLU", _prelu_backward_mistake(dx=lambda dout, x, alpha: np.where(x > 0, dout, 0.0)),
                 "where x <= 0 the local derivative of alpha·x with respect to x is alpha: dx = alpha * dout there"),
+        Mistake("x == 0 on the wrong side", _prelu_backward_mistake(dx=lambda dout, x, alpha: np.where(x >= 0, dout, alpha * dout)),
+                "at exactly x == 0 the task takes the slope alpha: dx = dout only where x > 0, alpha * dout where x <= 0"),
     ],
 ))
 
@@ -163,6 +198,7 @@ register(Exercise(
 
 register(Exercise(
     name="he_init",
+    contract=_he_contract,
     functions="he_init",
     reference=_he_init,
     points=1,

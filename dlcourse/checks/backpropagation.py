@@ -6,7 +6,7 @@ the loss is averaged over the batch, so the 1/N lives in the gradient of Softmax
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, register
+from .core import Case, Exercise, Mistake, register, require
 
 
 # ---------------------------------------------------------------- references
@@ -39,6 +39,11 @@ def _softmax(x):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _global_max_softmax(x):
+    e = np.exp(np.asarray(x, dtype=np.float64) - np.max(x))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def _one_hot(t, n_classes):
     t = np.asarray(t)
     return t.astype(np.float64) if t.ndim == 2 else np.eye(n_classes)[t]
@@ -60,6 +65,61 @@ def _two_layer_net_gradients(params, X, t):
     dh = dscores @ W2.T
     da = np.where(a > 0, dh, 0.0)
     return {"W1": X.T @ da, "b1": da.sum(axis=0), "W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
+
+
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _flat_features(x):
+    return int(np.prod(np.shape(x)[1:]))
+
+
+def _affine_forward_contract(x, W, b):
+    require(np.ndim(W) == 2 and _flat_features(x) == W.shape[0], f"x {np.shape(x)} must flatten to (N, {np.shape(W)[0]})")
+    require(np.shape(b) == (W.shape[1],), f"b must have shape (M,) = ({W.shape[1]},), got {np.shape(b)}")
+
+
+def _affine_backward_contract(dout, x, W):
+    require(_flat_features(x) == W.shape[0], f"x {np.shape(x)} must flatten to (N, {W.shape[0]})")
+    require(np.shape(dout) == (np.shape(x)[0], W.shape[1]), f"dout must be (N, M) = ({len(x)}, {W.shape[1]})")
+
+
+def _same_shape(*arrays):
+    require(len({np.shape(a) for a in arrays}) == 1, f"the arrays must share one shape, got {[np.shape(a) for a in arrays]}")
+
+
+def _sigmoid_backward_contract(dout, y):
+    _same_shape(dout, y)
+    require(np.all((0 <= y) & (y <= 1)), "y is a sigmoid output, in [0, 1]")
+
+
+def _targets_contract(x, t):
+    """x: (N, C) scores; t: (N,) class indices in [0, C) or one-hot (N, C)."""
+    require(np.ndim(x) == 2, f"x must be (N, C), got {np.shape(x)}")
+    n, c = np.shape(x)
+    t = np.asarray(t)
+    if t.shape == (n,):
+        require(t.dtype.kind in "iu" and np.all((0 <= t) & (t < c)), "class indices must be ints in [0, C)")
+    else:
+        require(t.shape == (n, c) and np.all(t.sum(axis=1) == 1), f"one-hot targets must be (N, C) = ({n}, {c})")
+
+
+def _net_contract(params, X, t):
+    d, h = params["W1"].shape
+    c = params["W2"].shape[1]
+    require(params["b1"].shape == (h,) and params["W2"].shape == (h, c) and params["b2"].shape == (c,),
+            "params: W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)")
+    require(np.shape(X)[1] == d, f"X must be (N, {d})")
+    require(np.shape(t) == (len(X),) and np.all((0 <= t) & (t < c)), "t: (N,) class indices in [0, C)")
+
+
+def _has_kink(case):
+    dout, x = case.args[:2]
+    return bool(np.any((np.asarray(x) == 0) & (np.asarray(dout) != 0)))
+
+
+def _row_maxima_apart(case):
+    x = np.asarray(case.args[0])
+    return x.ndim == 2 and len(x) > 1 and np.ptp(x.max(axis=1)) >= 500
 
 
 # ---------------------------------------------------------------- affine
@@ -98,6 +158,8 @@ def _affine_backward_mistake(dx=None, dW=None, db=None):
 
 register(Exercise(
     name="affine",
+    contract={"affine_forward": _affine_forward_contract, "affine_backward": _affine_backward_contract},
+    boundaries={"x of more than 2 dimensions (flattened)": lambda case: np.ndim(case.args[-2]) > 2},
     functions=("affine_forward", "affine_backward"),
     reference={"affine_forward": _affine_forward, "affine_backward": _affine_backward},
     points=2,
@@ -133,11 +195,19 @@ register(Exercise(
 
 # ---------------------------------------------------------------- relu_backward
 
+def _with_zeros(rng, shape):
+    """Random inputs with about a quarter of them exactly 0 (the kink)."""
+    x = rng.standard_normal(shape)
+    return np.where(rng.uniform(size=shape) < 0.25, 0.0, x)
+
+
 X_RELU = np.array([[-2.0, -0.5, 0.5, 3.0], [1.0, -1.0, 2.0, -3.0]])
 DOUT_RELU = np.array([[1.0, 2.0, -3.0, 4.0], [-0.5, 0.5, 1.5, -2.5]])
 
 register(Exercise(
     name="relu_backward",
+    contract=_same_shape,
+    boundaries={"x == 0 (the kink) with a nonzero dout": _has_kink},
     functions="relu_backward",
     reference=_relu_backward,
     points=1,
@@ -146,8 +216,10 @@ register(Exercise(
         Case((np.array([0.3, -0.7, 2.0]), np.array([1.5, 2.5, -0.1])), label="one sample of 3"),
         Case((_arange_array((2, 2, 3), 0.5, 5), _arange_array((2, 2, 3), 1.0, 6.5)[:, ::-1]),
              label="any shape: (2, 2, 3)"),
+        Case((np.array([[2.0, -1.5, 0.5, 3.0]]), np.array([[0.0, 0.0, 1.0, -0.0]])),
+             label="x exactly 0 at the kink (and -0.0): the gradient is 0 there, whatever dout"),
     ],
-    hidden=lambda rng: [Case((rng.standard_normal(shape), rng.standard_normal(shape)), label=f"random {shape}")
+    hidden=lambda rng: [Case((rng.standard_normal(shape), _with_zeros(rng, shape)), label=f"random {shape}, some x = 0")
                         for shape in ((4, 5), (10,), (2, 3, 4))],
     mistakes=[
         Mistake("mask from dout", lambda dout, x: np.where(dout > 0, dout, 0.0),
@@ -159,6 +231,9 @@ register(Exercise(
                 "pass dout where x > 0 and send 0 where x <= 0, not the other way round"),
         Mistake("times x", lambda dout, x: np.where(x > 0, dout * x, 0.0),
                 "the derivative of max(0, x) is 1 for x > 0: pass dout as it is, do not multiply by x"),
+        Mistake("gradient passed at x == 0", lambda dout, x: np.where(x < 0, 0.0, dout),
+                "at exactly x == 0 the gradient must be 0 too: zero dout where x <= 0 (mask = x > 0), "
+                "not only where x < 0"),
     ],
 ))
 
@@ -175,6 +250,8 @@ def _sigmoid(x):
 
 register(Exercise(
     name="sigmoid_backward",
+    contract=_sigmoid_backward_contract,
+    boundaries={"saturated outputs (y near 0 or 1)": lambda case: np.any(np.abs(case.args[1] - 0.5) > 0.49)},
     functions="sigmoid_backward",
     reference=_sigmoid_backward,
     points=1,
@@ -219,6 +296,8 @@ def _softmax_with_loss_hidden(rng):
 
 register(Exercise(
     name="softmax_with_loss_backward",
+    contract=_targets_contract,
+    boundaries={"extreme scores (|x| >= 500)": lambda case: np.abs(case.args[0]).max() >= 500, "rows whose maxima are 500 apart": _row_maxima_apart, "one-hot targets": lambda case: np.ndim(case.args[1]) == 2, "class indices": lambda case: np.ndim(case.args[1]) == 1},
     functions="softmax_with_loss_backward",
     reference=_softmax_with_loss_backward,
     points=2,
@@ -228,6 +307,8 @@ register(Exercise(
         Case((X_SCORES, np.eye(3)[[1, 2, 0, 0]]), label="the same batch with one-hot targets"),
         Case((np.array([[1000.0, 0.0, -1000.0], [0.0, 1001.0, 1000.0]]), np.array([0, 2])),
              label="scores of ±1000 (exp must not overflow)"),
+        Case((np.array([[1000.0, 1001.0, 999.0], [0.5, -0.5, 0.0]]), np.array([1, 2])),
+             label="one row near 1000 and one near 0: each row needs its own maximum"),
     ],
     hidden=_softmax_with_loss_hidden,
     mistakes=[
@@ -243,6 +324,9 @@ register(Exercise(
                                               - _one_hot(t, np.shape(x)[1])) / len(x),
                 "exp overflows for large scores (e^1000 = inf, inf/inf = nan): subtract each row's maximum "
                 "before exp"),
+        Mistake("max over the whole batch", lambda x, t: (_global_max_softmax(x) - _one_hot(t, np.shape(x)[1])) / len(x),
+                "subtract each ROW's maximum (x.max(axis=1, keepdims=True)), not the maximum of the whole batch: "
+                "a row far below the batch maximum underflows to exp = 0 and gives 0 / 0 = nan"),
         Mistake("indices not one-hot", lambda x, t: (_softmax(np.asarray(x, dtype=float)) - np.reshape(t, (len(x), -1)))
                 / len(x),
                 "class indices must become one-hot rows (np.eye(C)[t]) before subtracting; one-hot targets can "
@@ -288,6 +372,7 @@ def _net_mistake(change):
 
 register(Exercise(
     name="two_layer_net_gradients",
+    contract=_net_contract,
     functions="two_layer_net_gradients",
     reference=_two_layer_net_gradients,
     points=3,

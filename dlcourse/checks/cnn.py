@@ -6,7 +6,7 @@ deep-learning library.
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, register
+from .core import Case, Exercise, Mistake, default_call, register, require
 
 # library objects that would hand over an answer while a notebook is graded (dlcourse.grader hides them)
 HIDE_WHILE_GRADING = {
@@ -108,10 +108,83 @@ def _count_affine_parameters(n_in, n_out):
     return n_in * n_out + n_out
 
 
+def _wrong_defaults(reference, signature):
+    """Mistakes for a function whose stride or pad default differs from the stated signature."""
+    n_before = signature.count(",") - 1  # positional arguments before stride
+
+    def with_defaults(stride, pad):
+        def wrong(*args, **kwargs):
+            for k, (name, value) in enumerate((("stride", stride), ("pad", pad))):
+                if len(args) <= n_before + k:
+                    kwargs.setdefault(name, value)
+            return reference(*args, **kwargs)
+        return wrong
+
+    return [Mistake(f"default stride={stride}, pad={pad}", with_defaults(stride, pad),
+                    f"keep the defaults of the signature you were given, {signature}: a call that leaves stride "
+                    f"or pad out must mean stride=1 and pad=0 (yours behaves as if stride={stride}, pad={pad})",
+                    raises=("ZeroDivisionError", "ValueError", "IndexError"))
+            for stride, pad in ((0, 0), (1, 1), (2, 0), (0, 1), (2, 1))]
+
+
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _size_contract(input_size, filter_size, stride=1, pad=0):
+    require(all(isinstance(v, int) for v in (input_size, filter_size, stride, pad)), "sizes are ints")
+    require(stride >= 1 and pad >= 0 and input_size + 2 * pad >= filter_size >= 1, "the filter fits the padded input")
+
+
+def _conv_contract(x, W, b, stride=1, pad=0):
+    require(np.ndim(x) == 4 and np.ndim(W) == 4 and np.shape(x)[1] == np.shape(W)[1], "x (N, C, H, W), W (FN, C, FH, FW)")
+    require(np.shape(b) == (np.shape(W)[0],), "b: (FN,)")
+    _size_contract(np.shape(x)[2], np.shape(W)[2], stride, pad)
+    _size_contract(np.shape(x)[3], np.shape(W)[3], stride, pad)
+
+
+def _im2col_contract(x, filter_h, filter_w, stride=1, pad=0):
+    require(np.ndim(x) == 4, "x: (N, C, H, W)")
+    _size_contract(np.shape(x)[2], filter_h, stride, pad)
+    _size_contract(np.shape(x)[3], filter_w, stride, pad)
+
+
+def _conv_backward_contract(dout, x, W, stride=1, pad=0):
+    _conv_contract(x, W, np.zeros(np.shape(W)[0]), stride, pad)
+    n, _, h, w = np.shape(x)
+    fn, _, fh, fw = np.shape(W)
+    shape = (n, fn, _conv_output_size(h, fh, stride, pad), _conv_output_size(w, fw, stride, pad))
+    require(np.shape(dout) == shape, f"dout must have the output's shape {shape}, got {np.shape(dout)}")
+
+
+def _pool_forward_contract(x, pool_h, pool_w, stride):
+    require(np.ndim(x) == 4, "x: (N, C, H, W)")
+    _size_contract(np.shape(x)[2], pool_h, stride)
+    _size_contract(np.shape(x)[3], pool_w, stride)
+
+
+def _pool_backward_contract(dout, x, pool_h, pool_w, stride):
+    _pool_forward_contract(x, pool_h, pool_w, stride)
+    n, c, h, w = np.shape(x)
+    shape = (n, c, _conv_output_size(h, pool_h, stride), _conv_output_size(w, pool_w, stride))
+    require(np.shape(dout) == shape, f"dout must have the output's shape {shape}, got {np.shape(dout)}")
+
+
+def _count_contract(*sizes):
+    require(all(isinstance(v, int) and v >= 1 for v in sizes), "sizes: ints >= 1")
+
+
+def _tied_window(case):
+    if case.function != "maxpool_backward":
+        return False
+    windows = _windows(case.args[1], *case.args[2:])
+    return bool(np.any((windows == windows.max(axis=-1, keepdims=True)).sum(axis=-1) > 1))
+
+
 # ---------------------------------------------------------------- conv_output_size
 
 register(Exercise(
     name="conv_output_size",
+    contract=_size_contract,
+    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 2), "only pad given": lambda case: set(case.kwargs) == {"pad"}, "only stride given": lambda case: set(case.kwargs) == {"stride"}},
     functions="conv_output_size",
     reference=_conv_output_size,
     points=1,
@@ -122,6 +195,9 @@ register(Exercise(
         Case((8, 3, 2, 1), label="8 pixels, 3×3 filter, stride 2, padding 1 (the filter does not reach the last pixel)"),
         Case((227, 11, 4, 0), label="AlexNet's first layer: 227 pixels, 11×11 filter, stride 4"),
         Case((6, 2, 2, 0), label="2×2 max pooling of a 6×6 map"),
+        Case((8, 3), label="stride and pad left at their defaults (stride=1, pad=0)"),
+        Case((8, 3), {"pad": 1}, label="pad=1 given by name, stride at its default 1"),
+        Case((7, 3), {"stride": 2}, label="stride=2 given by name, pad at its default 0"),
     ],
     hidden=lambda rng: [Case((int(f + rng.integers(0, 30)), int(f), int(s), int(p)), label="random sizes")
                         for f, s, p in zip(rng.integers(1, 8, size=6), rng.integers(1, 5, size=6),
@@ -137,6 +213,7 @@ register(Exercise(
         Mistake("rounded up", lambda h, f, s=1, p=0: -(-(h + 2 * p - f) // s) + 1,
                 "round DOWN: a filter that would stick out past the (padded) border is not placed, "
                 "so use floor division //"),
+        *_wrong_defaults(_conv_output_size, "conv_output_size(input_size, filter_size, stride=1, pad=0)"),
     ],
 ))
 
@@ -173,6 +250,8 @@ def _conv_mistake_one_channel(x, W, b, stride=1, pad=0):
 
 register(Exercise(
     name="conv2d_naive",
+    contract=_conv_contract,
+    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 3)},
     functions="conv2d_naive",
     reference=_conv2d_naive,
     points=2,
@@ -183,6 +262,7 @@ register(Exercise(
         Case((np.arange(2 * 2 * 4 * 5, dtype=np.float64).reshape(2, 2, 4, 5) / 10,
               np.linspace(-1, 1, 3 * 2 * 3 * 3).reshape(3, 2, 3, 3), np.array([0.1, -0.2, 0.3]), 1, 1),
              label="2 images of 2 channels 4×5, 3 filters 3×3, padding 1"),
+        Case((_SMALL_X, _SMALL_W, np.array([0.5])), label="the first case with stride and pad left at their defaults"),
     ],
     hidden=lambda rng: [_random_conv_case(rng, "random shapes") for _ in range(5)],
     mistakes=[
@@ -197,6 +277,7 @@ register(Exercise(
                 "a filter spans ALL input channels: sum the products over c, the filter rows and the filter columns"),
         Mistake("no padding", lambda x, W, b, stride=1, pad=0: _conv2d_naive(x, W, b, stride, 0),
                 "pad the input with `pad` zeros on every side first: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"),
+        *_wrong_defaults(_conv2d_naive, "conv2d_naive(x, W, b, stride=1, pad=0)"),
     ],
 ))
 
@@ -218,6 +299,8 @@ def _im2col_positions_first(x, fh, fw, stride=1, pad=0):
 
 register(Exercise(
     name="im2col",
+    contract=_im2col_contract,
+    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 3)},
     functions="im2col",
     reference=_im2col,
     points=2,
@@ -228,6 +311,8 @@ register(Exercise(
              label="2 images of 2 channels 3×3, 2×2 patches"),
         Case((np.arange(1 * 2 * 4 * 4, dtype=np.float64).reshape(1, 2, 4, 4), 3, 3, 2, 1),
              label="one image of 2 channels 4×4, 3×3 patches, stride 2, padding 1"),
+        Case((np.arange(9, dtype=np.float64).reshape(1, 1, 3, 3), 2, 2),
+             label="the first case with stride and pad left at their defaults"),
     ],
     hidden=lambda rng: [Case((rng.normal(size=(int(rng.integers(1, 4)), int(rng.integers(1, 4)), 5, 6)),
                               int(fh), int(fw), int(s), int(p)), label="random image batch")
@@ -246,6 +331,7 @@ register(Exercise(
                     :, :_conv_output_size(np.shape(x)[2], fh, stride, pad), :_conv_output_size(np.shape(x)[3], fw, stride, pad)
                 ].reshape(-1, np.shape(x)[1] * fh * fw),
                 "output (i, j) takes the patch starting at row i·stride, column j·stride"),
+        *_wrong_defaults(_im2col, "im2col(x, filter_h, filter_w, stride=1, pad=0)"),
     ],
 ))
 
@@ -286,15 +372,21 @@ def _backward_mistake_last_image(dout, x, W, stride=1, pad=0):
 
 register(Exercise(
     name="conv2d_backward",
+    contract=_conv_backward_contract,
+    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 3), "stride > 1 with padding": lambda case: len(case.args) == 5 and case.args[3] > 1 and case.args[4] > 0},
     functions="conv2d_backward",
     reference=_conv2d_backward,
     points=3,
     public=[
         Case((np.ones((1, 1, 3, 3)), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4), _SMALL_W, 1, 0),
              label="dout all ones on the 3×3 output of the 4×4 image 0..15 and the 2×2 filter [[1, 2], [0, −1]]"),
-        Case((np.arange(4, dtype=np.float64).reshape(1, 1, 2, 2), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4),
-              _SMALL_W, 2, 1), label="the same image, stride 2, padding 1"),
+        Case((np.arange(9, dtype=np.float64).reshape(1, 1, 3, 3), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4),
+              _SMALL_W, 2, 1), label="the same image, stride 2, padding 1 (a 3×3 output)"),
         _backward_case(np.random.default_rng(7), 2, 2, 3, 4, 5, 3, 3, 1, 1, "2 images of 2 channels 4×5, 3 filters 3×3, padding 1"),
+        Case((np.ones((1, 1, 3, 3)), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4), _SMALL_W),
+             label="the first case with stride and pad left at their defaults"),
+        Case((np.arange(4, dtype=np.float64).reshape(1, 1, 2, 2), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4),
+              _SMALL_W), {"stride": 2}, label="stride=2 given by name, pad at its default 0 (a 2×2 output)"),
     ],
     hidden=lambda rng: [_backward_case(rng, int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)),
                                        int(rng.integers(3, 7)), int(rng.integers(3, 7)), int(fh), int(fw), int(s), int(p),
@@ -314,6 +406,7 @@ register(Exercise(
                 "dW[f] = Σ dout[n, f, i, j] · (the input patch under output (i, j)), with the patch as it is, not flipped"),
         Mistake("padding not removed", _conv2d_backward_padded,
                 "dx has the shape of x: cut the padding off the padded gradient, dxp[:, :, pad:pad + H, pad:pad + W]"),
+        *_wrong_defaults(_conv2d_backward, "conv2d_backward(dout, x, W, stride=1, pad=0)"),
     ],
     rtol=1e-6, atol=1e-8,
 ))
@@ -386,6 +479,8 @@ def _pool_assign(dout, x, ph, pw, s):
 
 register(Exercise(
     name="maxpool",
+    contract={"maxpool_forward": _pool_forward_contract, "maxpool_backward": _pool_backward_contract},
+    boundaries={"tied maxima in a window": _tied_window, "overlapping windows": lambda case: case.args[-1] < case.args[-2]},
     functions=("maxpool_forward", "maxpool_backward"),
     reference={"maxpool_forward": _maxpool_forward, "maxpool_backward": _maxpool_backward},
     points=2,
@@ -429,6 +524,7 @@ register(Exercise(
 
 register(Exercise(
     name="count_parameters",
+    contract={"count_conv_parameters": _count_contract, "count_affine_parameters": _count_contract},
     functions=("count_conv_parameters", "count_affine_parameters"),
     reference={"count_conv_parameters": _count_conv_parameters, "count_affine_parameters": _count_affine_parameters},
     points=1,

@@ -12,6 +12,8 @@ judge the plain results in a process the learner's code never touches.
 """
 import copy
 import math
+import os
+import sysconfig
 import traceback
 from dataclasses import dataclass, field
 
@@ -57,6 +59,9 @@ class Mistake:
     name: str
     implementation: object
     hint: str
+    # exception type names that count as this mistake where its implementation raises (a crash is a symptom
+    # too: the book's 1-D loop raises IndexError or TypeError on a matrix, depending on how it is written)
+    raises: tuple = ()
 
 
 @dataclass
@@ -174,11 +179,35 @@ def run_case(case, functions):
     try:
         out = target(*args, **kwargs)
     except Exception as error:  # the learner's bug, reported as feedback
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"line {frames[-1].lineno}: {frames[-1].line}" if len(frames) > 1 else ""
-        return Raised(type(error).__name__, str(error), where), False
+        return Raised(type(error).__name__, str(error), _learner_line(error)), False
     modified = not _arrays_equal(before, _snapshot(args, kwargs))
     return to_plain(out), modified
+
+
+# numpy, site-packages, the standard library and dlcourse itself: a frame there is not the learner's line
+_LIBRARY_DIRS = tuple({os.path.dirname(os.path.abspath(np.__file__)) + os.sep,
+                       os.path.dirname(os.path.abspath(os.__file__)) + os.sep,
+                       os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+                       *(os.path.abspath(path) + os.sep for key, path in sysconfig.get_paths().items()
+                         if key in ("purelib", "platlib", "stdlib", "platstdlib"))})
+
+
+def _learner_line(error):
+    """Where the learner's own code raised: "line 7: y = x @ W" (the deepest frame outside numpy, the standard
+    library and this module), plus a note when the error itself came from inside a library call."""
+    frames = traceback.extract_tb(error.__traceback__)[1:]  # [0] is run_case itself
+    own = [f for f in frames if not os.path.abspath(f.filename).startswith(_LIBRARY_DIRS)
+           and os.path.abspath(f.filename) != os.path.abspath(__file__)]
+    if not own:
+        return ""
+    frame = own[-1]
+    where = f"line {frame.lineno}" + (f" of {frame.filename}" if frame.filename.startswith("<cell") else "")
+    text = (frame.line or "").strip()
+    if text:
+        where += f": {text}"
+    if frame is not frames[-1]:
+        where += " (the error was raised inside the library function called there)"
+    return where
 
 
 def _snapshot(args, kwargs):
@@ -190,12 +219,27 @@ def _snapshot(args, kwargs):
 
 # ---------------------------------------------------------------- judging (needs the reference)
 
+def format_array(value, limit=12, digits=6):
+    """An array's values with ``digits`` significant digits, small ones in scientific notation (1e-05, not 0.),
+    columns aligned; at most ``limit`` values before eliding with ...."""
+    if value.dtype.kind != "f" or value.size == 0:
+        with np.printoptions(threshold=limit, edgeitems=3, linewidth=100):
+            return np.array2string(value, separator=", ")
+    def text(v):
+        out = f"{v:.{digits}g}"
+        return out if any(c in out for c in ".ena") else out + "."  # 1. and 0. stay recognisably floats
+
+    shown = value if value.size <= 100_000 else value[tuple(slice(None, 3) for _ in value.shape)]
+    width = max(len(text(v)) for v in shown.ravel())
+    with np.printoptions(threshold=limit, edgeitems=3, linewidth=100,
+                         formatter={"float_kind": lambda v: text(v).rjust(width)}):
+        return np.array2string(value, separator=", ")
+
+
 def describe(value, limit=12):
     """Short text for a value: shape, dtype and (some of) the values."""
     if isinstance(value, np.ndarray):
-        with np.printoptions(precision=4, suppress=True, threshold=limit, edgeitems=3, linewidth=100):
-            text = np.array2string(value, separator=", ")
-        text = text.replace("\n", "\n" + " " * 12)  # rows line up under "  expected: "
+        text = format_array(value, limit).replace("\n", "\n" + " " * 12)  # rows line up under "  expected: "
         return f"{text}  (shape {value.shape}, dtype {value.dtype})"
     if isinstance(value, Unsupported):
         return f"an object of type {value.type_name}"
@@ -361,10 +405,17 @@ class Exercise:
     public: list of Case shown with their inputs in feedback. hidden(rng) -> list of Case, random inputs
     whose expected values are never shown. mistakes: list of Mistake. compare(case, expected, got) may be
     overridden (e.g. for outputs that are only determined up to a tolerance).
+
+    contract: the inputs the task promises, as a function (or dict function name -> function) taking a case's
+    arguments and raising AssertionError when they break the promise (a dout whose shape does not follow
+    from x, stride and pad ...); tests hold every public and hidden case to it, so a case never blames a
+    right answer for the case's own inconsistency. boundaries: {what: predicate(case)}, the edge inputs the
+    task names (x == 0 at a kink, ties, default arguments ...); tests check that some case covers each.
     """
 
     def __init__(self, name, functions, reference, public, hidden=None, mistakes=(), points=1, rtol=1e-6,
-                 atol=1e-9, n_hidden_self_check=3, value=False, success=None, compare=None):
+                 atol=1e-9, n_hidden_self_check=3, value=False, success=None, compare=None, contract=None,
+                 boundaries=None):
         if isinstance(functions, str):
             functions = (functions,)
         self.name, self.functions, self.points = name, tuple(functions), points
@@ -377,6 +428,19 @@ class Exercise:
         self.n_hidden_self_check = n_hidden_self_check
         self.success = success
         self._compare = compare
+        self.contract = contract if isinstance(contract, dict) or contract is None else {self.functions[0]: contract}
+        self.boundaries = dict(boundaries or {})
+
+    def contract_problem(self, case):
+        """Why ``case`` breaks the task's stated contract, or None (also None when no contract is declared)."""
+        check = (self.contract or {}).get(case.function)
+        if check is None:
+            return None
+        try:
+            check(*build_argument(case.args), **build_argument(case.kwargs))
+        except AssertionError as error:
+            return str(error) or "the inputs break the contract"
+        return None
 
     def _with_function(self, case, hidden=False):
         return Case(case.args, case.kwargs, case.label, case.function or self.functions[0], hidden or case.hidden,
@@ -418,7 +482,9 @@ class Exercise:
         def matches(mistake, case, got):
             try:
                 wrong = self._mistake_output(mistake, case)
-            except Exception:
+            except Exception as error:
+                return isinstance(got, Raised) and got.type_name in (type(error).__name__, *mistake.raises)
+            if isinstance(got, Raised):
                 return False
             return compare(wrong, got, self.rtol, self.atol) is None or _arrays_equal(wrong, got)
 
@@ -475,7 +541,8 @@ class Exercise:
             if got.type_name == "NotImplementedError":
                 return (f"  {case.function} is not implemented yet: replace `raise NotImplementedError()` "
                         "with your code."), False
-            return shown + f"  raised {got.type_name}: {got.message}" + (f"\n  at {got.where}" if got.where else ""), False
+            message = f"  raised {got.type_name}: {got.message}" if got.message else f"  raised {got.type_name}"
+            return shown + message + (f"\n  at {got.where}" if got.where else ""), True
         if not case.call and got is None:
             return (f"  {case.function} is not answered yet: replace None (or `raise NotImplementedError()`) "
                     "with your answer."), False
@@ -500,8 +567,7 @@ class Exercise:
 def _short(value):
     if isinstance(value, np.ndarray):
         if value.size <= 8:
-            with np.printoptions(precision=4, suppress=True):
-                return "array(" + np.array2string(value, separator=", ").replace("\n", "") + ")"
+            return "array(" + format_array(value, 8, digits=4).replace("\n", "") + ")"
         return f"<array of shape {value.shape}>"
     if isinstance(value, Fn):
         return value.name
@@ -510,6 +576,17 @@ def _short(value):
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in value.items()) + "}"
     return repr(value)
+
+
+def require(condition, message):
+    """For contracts: raise AssertionError(message) unless ``condition`` holds (unlike assert, also under -O)."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def default_call(case, n_required):
+    """True when ``case`` leaves every argument after the first ``n_required`` at its default."""
+    return len(case.args) <= n_required and not case.kwargs
 
 
 def register(exercise):

@@ -1,7 +1,7 @@
 """Exercises of lecture 02: numerical gradient, gradient descent, mini-batch indices, a softmax classifier's gradient."""
 import numpy as np
 
-from .core import Case, Exercise, Fn, Mistake, Rng, register
+from .core import Case, Exercise, Fn, Mistake, Rng, register, require
 
 
 # ---------------------------------------------------------------- references
@@ -92,6 +92,20 @@ def _ng_rows(f, x, h=1e-5):
     return grad
 
 
+def _ng_1d(f, x, h=1e-5):
+    """The book's 1-D loop: x[i] is a row of a matrix, so it crashes (or shifts whole rows) on 2-D x."""
+    grad = np.zeros_like(x)
+    for i in range(x.size):
+        original = x[i]
+        x[i] = float(original) + h
+        f_plus = f(x)
+        x[i] = original - h
+        f_minus = f(x)
+        grad[i] = (f_plus - f_minus) / (2 * h)
+        x[i] = original
+    return grad
+
+
 def _ng_all_at_once(f, x, h=1e-5):
     return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
 
@@ -100,8 +114,37 @@ def _ng_h_ignored(f, x, h=1e-5):
     return _numerical_gradient(f, x, 1e-4)
 
 
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _ng_contract(f, x, h=1e-5):
+    require(isinstance(x, np.ndarray) and x.dtype.kind == "f", "x: a float array of any shape")
+    require(isinstance(f(x.copy()), float), "f returns a float")
+    require(0 < h <= 0.1, "h: a small positive step")
+
+
+def _gd_contract(gradient, x0, learning_rate, steps):
+    require(np.shape(gradient(np.array(x0, dtype=float))) == np.shape(x0), "gradient(x) has x's shape")
+    require(learning_rate > 0 and isinstance(steps, int) and steps >= 0, "learning_rate > 0, steps an int >= 0")
+
+
+def _mb_contract(n, batch_size, rng):
+    require(isinstance(n, int) and isinstance(batch_size, int) and n >= 1 and batch_size >= 1, "n, batch_size: ints >= 1")
+
+
+def _sl_contract(W, X, t):
+    require(np.ndim(W) == 2 and np.ndim(X) == 2 and X.shape[1] == W.shape[0], "W: (D, C), X: (N, D)")
+    require(np.shape(t) == (len(X),) and np.all((0 <= t) & (t < W.shape[1])), "t: (N,) class indices in [0, C)")
+
+
+def _zero_probability(case):
+    W, X, t = case.args
+    return bool(np.any(_softmax_rows(np.asarray(X) @ W)[np.arange(len(X)), t] < 1e-300))
+
+
 register(Exercise(
     name="numerical_gradient",
+    contract=_ng_contract,
+    boundaries={"h left at its default": lambda case: "h" not in case.kwargs and len(case.args) == 2, "x a matrix": lambda case: np.ndim(case.args[1]) == 2, "x of 3 dimensions": lambda case: np.ndim(case.args[1]) == 3},
     functions="numerical_gradient",
     reference=_numerical_gradient,
     points=2,
@@ -121,6 +164,11 @@ register(Exercise(
         for name, shape, h in (("coupled_quadratic", (2, 3), 0.01), ("sin_cubic", (5,), 0.05),
                                ("elongated_bowl", (3, 2), 0.01), ("quadratic", (2, 2, 3), 1e-4))],
     mistakes=[
+        Mistake("1-D only", _ng_1d,
+                "any shape: iterate over every index, not over range(x.size) or range(len(x)) (on a matrix x[i] is "
+                "a whole row): `for index in np.ndindex(x.shape):` (or np.nditer with multi_index) visits "
+                "x[index] entry by entry",
+                raises=("TypeError", "IndexError", "ValueError")),
         Mistake("forward difference", _ng_forward,
                 "that is the forward difference (f(x + h) - f(x)) / h, whose error grows like h: use the centred "
                 "difference (f(x + h) - f(x - h)) / (2h), whose error grows like h²"),
@@ -188,6 +236,8 @@ def _gd_one_step_more(gradient, x0, learning_rate, steps):
 
 register(Exercise(
     name="gradient_descent",
+    contract=_gd_contract,
+    boundaries={"0 steps": lambda case: case.args[3] == 0},
     functions="gradient_descent",
     reference=_gradient_descent,
     points=2,
@@ -271,6 +321,8 @@ def _compare_batches(case, expected, got, default):
 
 register(Exercise(
     name="minibatch_indices",
+    contract=_mb_contract,
+    boundaries={"batch_size > n": lambda case: case.args[1] > case.args[0], "a last, smaller batch": lambda case: case.args[0] % case.args[1] != 0, "batch_size 1": lambda case: case.args[1] == 1},
     functions="minibatch_indices",
     reference=_minibatch_indices,
     points=1,
@@ -341,10 +393,39 @@ def _sl_no_shift(W, X, t):
     return float(loss), X.T @ dscores / n
 
 
+def _sl_no_floor(W, X, t):
+    n = X.shape[0]
+    y = _softmax_rows(X @ W)
+    dscores = y.copy()
+    dscores[np.arange(n), t] -= 1
+    return float(-np.mean(np.log(y[np.arange(n), t]))), X.T @ dscores / n
+
+
+def _compare_softmax_loss(case, expected, got, default):
+    """Where a true-class probability is exactly 0, any floor up to 1e-4 is right: the loss must be large and
+    finite; the gradient is compared as usual."""
+    W, X, t = case.args
+    y = _softmax_rows(np.asarray(X, dtype=np.float64) @ W)[np.arange(len(X)), t]
+    zero = y < 1e-300
+    if not zero.any() or not isinstance(got, (tuple, list)) or len(got) != 2:
+        return default(expected, got)
+    reason = default(expected[1], got[1])
+    if reason:
+        return reason.replace("output", "output[1]", 1)
+    loss = float(got[0]) if isinstance(got[0], np.ndarray) and got[0].shape == () else got[0]
+    least = (-np.log(y[~zero]).sum() - zero.sum() * np.log(1e-4)) / len(X)  # each 0 costs at least -log(1e-4)
+    if isinstance(loss, (int, float)) and not isinstance(loss, bool) and np.isfinite(loss) and loss >= least - 1e-9:
+        return None
+    return (f"output[0]: a probability of 0 for the true class must give a large finite loss (at least {least:.4g} "
+            f"here, e.g. {expected[0]:.4g} with a floor of 1e-300), got {loss!r}")
+
+
 SMALL_W = np.array([[0.5, 1.0, 0.8], [0.9, 0.0, 0.7]])
 
 register(Exercise(
     name="softmax_loss_and_grad",
+    contract=_sl_contract,
+    boundaries={"a true-class probability of 0": _zero_probability, "scores near 1000": lambda case: np.abs(np.asarray(case.args[1]) @ case.args[0]).max() >= 500},
     functions="softmax_loss_and_grad",
     reference=_softmax_loss_and_grad,
     points=3,
@@ -360,6 +441,8 @@ register(Exercise(
         Case((np.array([[100.0, 99.5, 99.0], [98.5, 100.0, 99.7]]), np.array([[10.0, 0.0], [0.0, 10.0]]),
               np.array([1, 2])),
              label="scores near 1000 (exp would overflow without subtracting the row maximum)"),
+        Case((np.array([[1.0, 0.0, -1.0], [0.0, 0.5, 0.0]]), np.array([[800.0, 1.0], [0.5, 1.0]]), np.array([2, 0])),
+             label="sample 0's true class has probability exactly 0 (e^-1600): the loss must stay finite"),
     ],
     hidden=lambda rng: [
         Case((rng.normal(size=(d, c)) * scale, rng.normal(size=(n, d)), rng.integers(0, c, size=n)),
@@ -380,6 +463,10 @@ register(Exercise(
                 "dW must have W's shape (D, C): compute X.T @ (Y - T), not (Y - T).T @ X"),
         Mistake("no max shift", _sl_no_shift,
                 "exp of large scores overflows (inf / inf = nan): subtract each row's maximum score before exp"),
+        Mistake("log of zero", _sl_no_floor,
+                "a true-class probability of exactly 0 gives log(0) = -inf: floor it before the log, "
+                "np.log(np.maximum(p, 1e-300)) (or add a small delta such as 1e-7)"),
     ],
     rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 inside the log is fine
+    compare=_compare_softmax_loss,
 ))

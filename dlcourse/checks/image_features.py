@@ -5,7 +5,7 @@ is (H, W) with rows growing downward; angles are in radians.
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, register
+from .core import Case, Exercise, Mistake, register, require
 
 
 # ---------------------------------------------------------------- references
@@ -76,12 +76,44 @@ def _kmeans_step(X, centers):
     return labels.astype(np.int64), new_centers
 
 
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _points_contract(X):
+    require(np.ndim(X) == 2 and np.shape(X)[1] == 2, "X: (N, 2)")
+
+
+def _colour_contract(image, n_bins):
+    require(np.ndim(image) == 3 and np.shape(image)[2] == 3 and np.all((0 <= image) & (image <= 1)), "(H, W, 3) in [0, 1]")
+    require(isinstance(n_bins, int) and n_bins >= 1, "n_bins: int >= 1")
+
+
+def _grey_contract(image, cell_size, n_bins):
+    require(np.ndim(image) == 2 and min(np.shape(image)) >= cell_size >= 1, "a grey (H, W) image, at least one cell")
+    require(isinstance(n_bins, int) and n_bins >= 1, "n_bins: int >= 1")
+
+
+def _kmeans_contract(X, centers):
+    require(np.ndim(X) == 2 and np.ndim(centers) == 2 and np.shape(X)[1] == np.shape(centers)[1], "X (N, D), centers (K, D)")
+
+
+def _kmeans_tie(case):
+    d = ((case.args[0][:, None, :] - case.args[1][None]) ** 2).sum(axis=-1)
+    return bool(np.any((d == d.min(axis=1, keepdims=True)).sum(axis=1) > 1))
+
+
+def _kmeans_empty(case):
+    d = ((case.args[0][:, None, :] - case.args[1][None]) ** 2).sum(axis=-1)
+    return len(np.unique(d.argmin(axis=1))) < len(case.args[1])
+
+
 # ---------------------------------------------------------------- polar_features
 
 _AXES_POINTS = np.array([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [0.0, -0.5], [1.0, 1.0], [-1.0, -1.0], [-2.0, 1.0]])
 
 register(Exercise(
     name="polar_features",
+    contract=_points_contract,
+    boundaries={"the origin": lambda case: np.any(np.all(case.args[0] == 0, axis=1))},
     functions="polar_features",
     reference=_polar_features,
     points=1,
@@ -133,6 +165,8 @@ def _random_image(rng, h, w):
 
 register(Exercise(
     name="hue_histogram",
+    contract=_colour_contract,
+    boundaries={"a grey pixel": lambda case: np.any(np.ptp(case.args[0], axis=-1) == 0)},
     functions="hue_histogram",
     reference=_hue_histogram,
     points=2,
@@ -192,6 +226,8 @@ def _hog_ceil_cells(image, cell_size, n_bins):
 
 register(Exercise(
     name="hog_cell_histograms",
+    contract=_grey_contract,
+    boundaries={"partial cells left out": lambda case: any(s % case.args[1] for s in np.shape(case.args[0]))},
     functions="hog_cell_histograms",
     reference=_hog_cell_histograms,
     points=3,
@@ -281,6 +317,8 @@ _TWO_BLOBS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0], [6.0, 5.0
 
 register(Exercise(
     name="kmeans_step",
+    contract=_kmeans_contract,
+    boundaries={"a tie": _kmeans_tie, "an empty cluster": _kmeans_empty},
     functions="kmeans_step",
     reference=_kmeans_step,
     points=2,

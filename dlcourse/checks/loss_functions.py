@@ -1,7 +1,7 @@
 """Exercises of lecture 01: softmax, cross-entropy, squared error, binary cross-entropy."""
 import numpy as np
 
-from .core import Case, Exercise, Mistake, register
+from .core import Case, Exercise, Mistake, register, require
 
 NOTES_LOGITS = np.array([0.7, 1.3, 5.1, 2.2, 1.1])
 
@@ -58,6 +58,62 @@ def _compare_floored(case, expected, got, default):
             f"here, e.g. {expected:.4g} with a floor of 1e-300), got {got!r}")
 
 
+def _cee_book(y, t):
+    """"Deep Learning from Scratch"'s version: right, except that a plain int t has no .reshape."""
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    return float(-np.sum(np.log(y[np.arange(y.shape[0]), t] + 1e-7)) / y.shape[0])
+
+
+def _mse_book(y, t):
+    """A batch-only version that does not expect a plain int t."""
+    if t.ndim == 1 and t.shape != y.shape:
+        t = np.eye(y.shape[-1])[t]
+    y, t = np.atleast_2d(y), np.atleast_2d(t)
+    return float(0.5 * np.sum((y - t) ** 2) / y.shape[0])
+
+
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _probabilities_contract(y, t):
+    """y: (C,) or (N, C) probabilities; t: one-hot shaped like y, or class indices (int for (C,), (N,) for a batch)."""
+    y, t_array = np.asarray(y), np.asarray(t)
+    require(y.ndim in (1, 2) and np.all((0 <= y) & (y <= 1)), "y: (C,) or (N, C) probabilities")
+    if t_array.shape == y.shape:
+        require(np.all(t_array.reshape(-1, y.shape[-1]).sum(axis=1) == 1), "one-hot rows sum to 1")
+        return
+    expected = () if y.ndim == 1 else (len(y),)
+    require(t_array.shape == expected, f"class indices must have shape {expected}, got {t_array.shape}")
+    require(t_array.dtype.kind in "iu" and np.all((0 <= t_array) & (t_array < y.shape[-1])), "indices in [0, C)")
+
+
+def _binary_contract(p, t):
+    require(np.shape(p) == np.shape(t), "p and t have one shape")
+    require(np.all((0 <= p) & (p <= 1)) and np.all((t == 0) | (t == 1)), "p in [0, 1], t 0 or 1")
+
+
+def _plain_int_target(case):
+    return type(case.args[1]) is int
+
+
+def _zero_true_probability(case):
+    y, t = _batch(*case.args)
+    return bool(np.any((y == 0) & (t > 0)))
+
+
+def _row_maxima_apart(case):
+    x = np.asarray(case.args[0])
+    return x.ndim == 2 and len(x) > 1 and np.ptp(x.max(axis=1)) >= 500
+
+
+def _tied_logits(case):
+    x = np.atleast_2d(case.args[0])
+    return any(len(set(row)) < len(row) for row in x.tolist())
+
+
 # ---------------------------------------------------------------- cases
 
 def _random_probabilities(rng, n, c):
@@ -66,6 +122,8 @@ def _random_probabilities(rng, n, c):
 
 register(Exercise(
     name="softmax",
+    contract=lambda x: require(np.ndim(x) in (1, 2), "x: (C,) or (N, C)"),
+    boundaries={"logits of ±1000": lambda case: np.abs(case.args[0]).max() >= 1000, "rows whose maxima are 500 apart": _row_maxima_apart, "tied logits": _tied_logits},
     functions="softmax",
     reference=_softmax,
     points=2,
@@ -74,6 +132,9 @@ register(Exercise(
         Case((np.array([1000.0, 1001.0]),), label="logits [1000, 1001]"),
         Case((np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 5.0]]),), label="a batch of 2 rows of 3 logits"),
         Case((np.array([[-1000.0, 0.0, 1000.0]]),), label="a batch of one row with logits ±1000"),
+        Case((np.array([[1000.0, 1001.0, 999.0], [0.5, -0.5, 0.0]]),),
+             label="one row near 1000 and one near 0: each row needs its own maximum"),
+        Case((np.array([[2.0, 2.0, 2.0], [-1.0, 3.0, 3.0]]),), label="ties: equal logits get equal probabilities"),
     ],
     hidden=lambda rng: [Case((rng.normal(size=(n, c)) * scale,), label=f"random logits ({n}, {c})")
                         for n, c, scale in ((4, 3, 3.0), (1, 10, 50.0), (6, 5, 1.0), (3, 7, 400.0))],
@@ -96,6 +157,8 @@ register(Exercise(
 
 register(Exercise(
     name="cross_entropy_error",
+    contract=_probabilities_contract,
+    boundaries={"a plain int target": _plain_int_target, "a true-class probability of 0": _zero_true_probability, "one-hot targets": lambda case: np.shape(case.args[1]) == np.shape(case.args[0])},
     functions="cross_entropy_error",
     reference=_cross_entropy_error,
     points=2,
@@ -117,6 +180,10 @@ register(Exercise(
         Case((_random_probabilities(rng, 1, 4), rng.integers(0, 4, size=1)), label="batch of one"),
     ],
     mistakes=[
+        Mistake("plain int target not handled", _cee_book,
+                "t may be a plain Python int (one sample's class index), which has no .reshape, .ndim or .size: "
+                "turn it into an array first, t = np.asarray(t), then treat it like an index array",
+                raises=("AttributeError", "TypeError", "IndexError")),
         Mistake("sum instead of mean", lambda y, t: _cross_entropy_error(y, t) * np.atleast_2d(y).shape[0],
                 "average over the batch: divide the sum by the number of samples N"),
         Mistake("all classes charged", lambda y, t: float(-(np.log(np.maximum(_batch(y, t)[0], 1e-300))).sum()
@@ -141,6 +208,8 @@ register(Exercise(
 
 register(Exercise(
     name="mean_squared_error",
+    contract=_probabilities_contract,
+    boundaries={"a plain int target": _plain_int_target, "class indices": lambda case: np.ndim(case.args[1]) == 1 and np.shape(case.args[1]) != np.shape(case.args[0])},
     functions="mean_squared_error",
     reference=_mean_squared_error,
     points=1,
@@ -150,12 +219,17 @@ register(Exercise(
              label="a batch of 2 with one-hot targets"),
         Case((np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]]), np.array([1, 2])),
              label="a batch of 2 with class indices [1, 2]"),
+        Case((_softmax(NOTES_LOGITS), 2), label="the notes' example with the class index 2 (a plain int)"),
     ],
     hidden=lambda rng: [
         Case((_random_probabilities(rng, 6, 4), rng.integers(0, 4, size=6)), label="random batch (6, 4), indices"),
         Case((_random_probabilities(rng, 5, 3), np.eye(3)[rng.integers(0, 3, size=5)]), label="random batch (5, 3), one-hot"),
     ],
     mistakes=[
+        Mistake("plain int target not handled", _mse_book,
+                "t may be a plain Python int (one sample's class index), which has no .ndim or .shape: "
+                "turn it into an array first, t = np.asarray(t), then make it one-hot (np.eye(C)[t])",
+                raises=("AttributeError", "TypeError", "IndexError")),
         Mistake("no one-half", lambda y, t: 2 * _mean_squared_error(y, t),
                 "the course's convention is E = 0.5 · Σ (y − t)² per sample: keep the factor 0.5"),
         Mistake("mean over all entries", lambda y, t: float(0.5 * ((_batch(y, t)[0] - _batch(y, t)[1]) ** 2).mean()),
@@ -171,6 +245,8 @@ register(Exercise(
 
 register(Exercise(
     name="binary_cross_entropy",
+    contract=_binary_contract,
+    boundaries={"p exactly 0 or 1": lambda case: np.any((case.args[0] == 0) | (case.args[0] == 1))},
     functions="binary_cross_entropy",
     reference=_binary_cross_entropy,
     points=1,

@@ -6,7 +6,7 @@ square root, as in dlcourse.optim: w − η·g / (√h + ε).
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, register
+from .core import Case, Exercise, Mistake, register, require
 
 
 # ---------------------------------------------------------------- references
@@ -50,6 +50,34 @@ def _random(rng, shape, scale=1.0):
     return rng.normal(size=shape) * scale
 
 
+# ε values learners hard-code instead of using the argument (the libraries' and books' defaults)
+USUAL_EPS = (1e-7, 1e-8, 1e-6, 1e-5, 1e-10, 1e-12, 0.0)
+
+
+def _eps_ignored(reference, name):
+    """Mistakes for an update that ignores its ``eps`` argument and uses a constant of its own."""
+    def fixed(eps):
+        return lambda *args: reference(*args[:-1], eps)
+    return [Mistake(f"eps hard-coded to {eps:g}", fixed(eps),
+                    f"use the eps argument you are given (here it is not the usual default): your {name} behaves "
+                    f"as if eps were always {eps:g}; a constant inside the function, or a default read from "
+                    "somewhere else, ignores the caller's value")
+            for eps in USUAL_EPS]
+
+
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _update_contract(*args):
+    """Every array argument (weights, gradient, state) has one shape; the numbers are positive."""
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    require(len({a.shape for a in arrays}) == 1, f"w, dw and the state share one shape, got {[a.shape for a in arrays]}")
+    require(all(a > 0 for a in args if not isinstance(a, np.ndarray)), "lr, coefficients, t and eps are positive")
+
+
+def _tiny_gradients_odd_eps(default_eps):
+    return lambda case: np.abs(case.args[1]).max() < 1e-4 and case.args[-1] != default_eps
+
+
 # ---------------------------------------------------------------- momentum
 
 # momentum and Nesterov take the same arguments (w, dw, v, lr, momentum): the same cases serve both
@@ -71,6 +99,8 @@ def _random_velocity_cases(rng):
 
 register(Exercise(
     name="momentum_update",
+    contract=_update_contract,
+    boundaries={"velocity 0": lambda case: not case.args[2].any()},
     functions="momentum_update",
     reference=_momentum_update,
     points=2,
@@ -96,6 +126,8 @@ register(Exercise(
 
 register(Exercise(
     name="nesterov_update",
+    contract=_update_contract,
+    boundaries={"velocity 0": lambda case: not case.args[2].any()},
     functions="nesterov_update",
     reference=_nesterov_update,
     points=2,
@@ -111,8 +143,9 @@ register(Exercise(
                 "given and v_new the updated one; equivalently w_new = w + momentum·v_new − lr·dw"),
         Mistake("momentum squared", lambda w, dw, v, lr, mu: (w + mu * mu * (mu * v - lr * dw) - (1 + mu) * lr * dw,
                                                               mu * v - lr * dw),
-                "w_new = w + momentum·v_new − lr·dw: the velocity is multiplied by momentum once, not twice, "
-                "and the gradient step by lr once"),
+                "the step w + momentum²·v − (1 + momentum)·lr·dw (as in 'Deep Learning from Scratch') needs the OLD "
+                "velocity v, the one you were given; after v has been updated to v_new it counts the momentum "
+                "twice. Move w before updating v, or use the new velocity once: w_new = w + momentum·v_new − lr·dw"),
         Mistake("wrong sign", lambda w, dw, v, lr, mu: (w + mu * (mu * v + lr * dw) + lr * dw, mu * v + lr * dw),
                 "both the velocity and the look-ahead step go downhill: v_new = momentum·v − lr·dw, "
                 "w_new = w + momentum·v_new − lr·dw"),
@@ -124,6 +157,8 @@ register(Exercise(
 
 register(Exercise(
     name="adagrad_update",
+    contract=_update_contract,
+    boundaries={"h = 0": lambda case: not case.args[2].any(), "tiny gradients, eps not 1e-7": _tiny_gradients_odd_eps(1e-7)},
     functions="adagrad_update",
     reference=_adagrad_update,
     points=2,
@@ -132,6 +167,8 @@ register(Exercise(
         Case((W2, DW2, np.array([4.0, 0.25]), 0.1, 1e-7), label="h already accumulated"),
         Case((np.ones(3), TINY_DW, np.zeros(3), 0.01, 1e-7),
              label="tiny gradients, h = 0: here it matters that ε is added outside the square root"),
+        Case((np.ones(3), TINY_DW, np.zeros(3), 0.01, 1e-3),
+             label="tiny gradients with a large eps = 1e-3 (not the usual default): eps damps the step"),
     ],
     hidden=lambda rng: [
         Case((_random(rng, (3, 4)), _random(rng, (3, 4)), rng.uniform(0, 2, (3, 4)), 0.05, 1e-7), label="random (3, 4)"),
@@ -150,6 +187,7 @@ register(Exercise(
                 "divide by the square root of h: lr·dw / (√h_new + ε)"),
         Mistake("wrong sign", lambda w, dw, h, lr, eps: (w + lr * dw / (np.sqrt(h + dw * dw) + eps), h + dw * dw),
                 "step against the gradient: w_new = w − lr·dw / (√h_new + ε)"),
+        *_eps_ignored(_adagrad_update, "adagrad_update"),
     ],
 ))
 
@@ -158,6 +196,8 @@ register(Exercise(
 
 register(Exercise(
     name="rmsprop_update",
+    contract=_update_contract,
+    boundaries={"h = 0": lambda case: not case.args[2].any(), "tiny gradients, eps not 1e-7": _tiny_gradients_odd_eps(1e-7)},
     functions="rmsprop_update",
     reference=_rmsprop_update,
     points=2,
@@ -166,6 +206,8 @@ register(Exercise(
         Case((W2, DW2, np.array([4.0, 0.25]), 0.01, 0.9, 1e-7), label="h already averaged, decay_rate 0.9"),
         Case((np.ones(3), TINY_DW, np.zeros(3), 0.01, 0.9, 1e-7),
              label="tiny gradients, h = 0: here it matters that ε is added outside the square root"),
+        Case((np.ones(3), TINY_DW, np.zeros(3), 0.01, 0.9, 1e-4),
+             label="tiny gradients with a large eps = 1e-4 (not the usual default): eps damps the step"),
     ],
     hidden=lambda rng: [
         Case((_random(rng, (3, 4)), _random(rng, (3, 4)), rng.uniform(0, 2, (3, 4)), 0.01, 0.99, 1e-7), label="random (3, 4)"),
@@ -186,6 +228,7 @@ register(Exercise(
                 "ε goes outside the square root: lr·dw / (√h_new + ε); √(h + ε) changes the step when gradients are tiny"),
         Mistake("old h in the step", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(h) + eps), r * h + (1 - r) * dw * dw),
                 "update h first, then divide by √h_new + ε (the step uses the updated average)"),
+        *_eps_ignored(_rmsprop_update, "rmsprop_update"),
     ],
 ))
 
@@ -219,6 +262,8 @@ def _adam_t_minus_one(w, dw, m, v, t, lr, b1, b2, eps):
 
 register(Exercise(
     name="adam_update",
+    contract=_update_contract,
+    boundaries={"t = 1": lambda case: case.args[4] == 1, "tiny gradients, eps not 1e-8": _tiny_gradients_odd_eps(1e-8)},
     functions="adam_update",
     reference=_adam_update,
     points=3,
@@ -229,6 +274,8 @@ register(Exercise(
              label="step t = 3 with state built up"),
         Case((np.ones(3), TINY_DW, np.zeros(3), np.zeros(3), 1, 0.001, 0.9, 0.999, 1e-8),
              label="tiny gradients at t = 1: here it matters that ε is added outside the square root"),
+        Case((np.ones(3), TINY_DW, np.zeros(3), np.zeros(3), 1, 0.001, 0.9, 0.999, 1e-4),
+             label="tiny gradients with a large eps = 1e-4 (not the usual default): eps damps the step"),
     ],
     hidden=lambda rng: [
         Case((_random(rng, (3, 4)), _random(rng, (3, 4)), _random(rng, (3, 4), 0.1), rng.uniform(0, 0.1, (3, 4)),
@@ -253,5 +300,6 @@ register(Exercise(
                 "ε goes outside the square root: lr·m̂ / (√v̂ + ε); √(v̂ + ε) changes the step when gradients are tiny"),
         Mistake("t off by one", _adam_t_minus_one,
                 "t is the number of this step, starting at 1: use beta1**t and beta2**t with the t you are given"),
+        *_eps_ignored(_adam_update, "adam_update"),
     ],
 ))

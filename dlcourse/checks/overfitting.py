@@ -5,7 +5,7 @@ random_shift receives a np.random.Generator and must draw its shifts in the one 
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, Rng, register
+from .core import Case, Exercise, Mistake, Rng, register, require
 
 
 # ---------------------------------------------------------------- references
@@ -45,10 +45,27 @@ def _l2_penalty_and_grad(weights, weight_decay):
     return float(penalty), {name: weight_decay * W for name, W in weights.items()}
 
 
+# ---------------------------------------------------------------- contracts: what the task promises about inputs
+
+def _dropout_contract(x, ratio, u, train):
+    require(np.shape(u) == np.shape(x), "u has x's shape")
+    require(0 <= ratio < 1 and isinstance(train, bool), "0 <= ratio < 1, train a bool")
+
+
+def _shift_contract(images, max_shift, rng):
+    require(np.ndim(images) == 3 and isinstance(max_shift, int) and max_shift >= 0, "images (N, H, W), max_shift int >= 0")
+
+
+def _l2_contract(weights, weight_decay):
+    require(isinstance(weights, dict) and all(isinstance(W, np.ndarray) for W in weights.values()), "a dict of arrays")
+    require(weight_decay >= 0, "weight_decay >= 0")
+
+
 # ---------------------------------------------------------------- dropout
 
 X_NOTES = np.array([[1.0, 2.0, 3.0, 4.0], [-1.0, 0.5, 2.0, -3.0]])
 U_NOTES = np.array([[0.10, 0.60, 0.35, 0.80], [0.90, 0.20, 0.55, 0.40]])  # one draw below 0.25 in each row
+U_TIES = np.array([[0.25, 0.60, 0.10, 0.25], [0.90, 0.25, 0.55, 0.00]])  # u == ratio is the boundary: kept
 
 
 def _dropout_cases(rng, function):
@@ -80,6 +97,8 @@ def _keep_probability_backward(dout, ratio, u, train):
 
 register(Exercise(
     name="dropout",
+    contract={"dropout_forward": _dropout_contract, "dropout_backward": _dropout_contract},
+    boundaries={"a draw u exactly equal to ratio": lambda case: np.any(case.args[2] == case.args[1]), "evaluation mode": lambda case: case.args[3] is False, "ratio 0": lambda case: case.args[1] == 0},
     functions=("dropout_forward", "dropout_backward"),
     reference={"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward},
     points=3,
@@ -93,6 +112,10 @@ register(Exercise(
              label="backward of ratio 0.25 in training: the gradient flows only through the kept units"),
         Case((np.array([[0.5, -1.0, 2.0, 1.0], [1.0, 1.0, -2.0, 0.5]]), 0.25, U_NOTES, False), function="dropout_backward",
              label="backward in evaluation mode"),
+        Case((X_NOTES, 0.25, U_TIES, True), function="dropout_forward",
+             label="draws u exactly equal to ratio 0.25: those units are KEPT (kept where u >= ratio)"),
+        Case((np.ones((2, 4)), 0.25, U_TIES, True), function="dropout_backward",
+             label="backward with draws u exactly equal to ratio 0.25 (kept)"),
     ],
     hidden=lambda rng: _dropout_cases(rng, "dropout_forward") + _dropout_cases(rng, "dropout_backward"),
     mistakes=[  # narrow mistakes first: the first one explaining every wrong output gives the hint
@@ -117,6 +140,9 @@ register(Exercise(
         Mistake("dropped where u >= ratio", {"dropout_forward": lambda x, r, u, train: x * (u < r) / (1 - r) if train else x,
                                              "dropout_backward": lambda d, r, u, train: d * (u < r) / (1 - r) if train else d},
                 "keep the units where u >= ratio (a unit is dropped when its draw u is below ratio)"),
+        Mistake("u == ratio dropped", {"dropout_forward": lambda x, r, u, train: x * (u > r) / (1 - r) if train else x,
+                                       "dropout_backward": lambda d, r, u, train: d * (u > r) / (1 - r) if train else d},
+                "a unit is kept where u >= ratio: a draw exactly equal to ratio keeps its unit (use >=, not >)"),
         Mistake("mask in evaluation mode", {"dropout_forward": lambda x, r, u, train: x * (u >= r) / (1 - r),
                                             "dropout_backward": lambda d, r, u, train: d * (u >= r) / (1 - r)},
                 "in evaluation mode (train=False) dropout does nothing: return x (and dout) unchanged, no mask"),
@@ -132,6 +158,8 @@ def _images(rng, n, h, w):
 
 register(Exercise(
     name="random_shift",
+    contract=_shift_contract,
+    boundaries={"max_shift 0": lambda case: case.args[1] == 0},
     functions="random_shift",
     reference=_random_shift,
     points=2,
@@ -175,6 +203,8 @@ def _weights(rng, shapes):
 
 register(Exercise(
     name="l2_penalty_and_grad",
+    contract=_l2_contract,
+    boundaries={"weight_decay 0": lambda case: case.args[1] == 0},
     functions="l2_penalty_and_grad",
     reference=_l2_penalty_and_grad,
     points=2,

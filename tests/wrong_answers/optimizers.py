@@ -182,7 +182,7 @@ WRONG_ANSWERS = {
     "nesterov_update": [
         ("plain momentum handed in as Nesterov", nesterov_is_momentum, "plain momentum"),
         ("look-ahead taken with the old velocity", nesterov_position_first, "NEW one"),
-        ("the momentum² form of an old textbook", nesterov_dlfs_style, "not twice"),
+        ("the momentum² form of an old textbook", nesterov_dlfs_style, "needs the OLD velocity"),
         ("v_prev and v swapped in the CS231n form", nesterov_prev_swapped, "wrong order"),
     ],
     "adagrad_update": [
