@@ -4,50 +4,136 @@
     python3 course.py lab     create .venv (first time), install the course, open JupyterLab
     python3 course.py test    the same set-up, then run the whole test suite (extra arguments go to pytest)
 
-Only the Python standard library is used here, so it runs the same on Linux, macOS and Windows.
-A second run reuses .venv and reinstalls only when pyproject.toml changed.
+On Windows type `py course.py lab`. Only the Python standard library is used here, so it runs the same on
+Linux, macOS and Windows. A second run reuses .venv and reinstalls only when pyproject.toml changed.
 """
 import hashlib
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
-import venv
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-STAMP = VENV / "dlcourse-installed.txt"
+STAMP_NAME = "dlcourse-installed.txt"
+OLDEST_PYTHON = (3, 10)
 
 
-def venv_python():
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def venv_python(venv=VENV):
+    return Path(venv) / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def ensure_environment(extras):
-    if sys.version_info < (3, 10):
-        sys.exit(f"dlcourse needs Python 3.10 or newer; this is {sys.version.split()[0]}")
-    python = venv_python()
+def no_venv_message():
+    """What to install when this Python cannot create virtual environments, or None when it can."""
+    missing = [name for name in ("venv", "ensurepip") if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (f"This Python ({sys.executable}) cannot create a virtual environment: the module "
+            f"{' and '.join(missing)} is missing. Install it, then run this command again:\n"
+            f"  Debian/Ubuntu: sudo apt-get install python3-venv   (or python{version}-venv)\n"
+            f"  Fedora/RHEL:   sudo dnf install python3-pip\n"
+            f"  elsewhere:     install Python from python.org, which includes both")
+
+
+def create_environment(venv):
+    message = no_venv_message()
+    if message:
+        sys.exit(message)
+    import venv as venv_module
+
+    print(f"Creating the course environment in {venv} ...", flush=True)
+    try:
+        venv_module.EnvBuilder(with_pip=True).create(venv)
+    except (OSError, subprocess.CalledProcessError) as error:
+        shutil.rmtree(venv, ignore_errors=True)  # a half-made environment would be reused next time
+        sys.exit(f"Could not create {venv}: {error}\n{no_venv_message() or ''}".rstrip())
+
+
+def pip_with_progress(python, arguments, what):
+    """Run pip quietly, printing a dot every few seconds so a long install does not look stuck."""
+    done = threading.Event()
+
+    def tick():
+        while not done.wait(5):
+            print(".", end="", flush=True)
+
+    print(what, end=" ", flush=True)
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        result = subprocess.run([str(python), "-m", "pip", *arguments], cwd=ROOT, capture_output=True, text=True)
+    finally:
+        done.set()
+        ticker.join()
+    print(" done" if result.returncode == 0 else " failed", flush=True)
+    if result.returncode != 0:  # show pip's own words only when it failed
+        sys.stderr.write(result.stdout + result.stderr)
+        sys.exit(f"pip {' '.join(arguments)} failed (exit {result.returncode}); see above")
+
+
+def ensure_environment(extras, venv=VENV, install=None):
+    """The Python of ``venv`` with the course installed (with ``extras``), creating or updating it as needed.
+
+    ``install(python, target)`` replaces the default pip install (``.ci/versions.py`` installs the lowest
+    versions with another resolver).
+    """
+    if sys.version_info < OLDEST_PYTHON:
+        sys.exit(f"dlcourse needs Python {OLDEST_PYTHON[0]}.{OLDEST_PYTHON[1]} or newer; "
+                 f"this is {sys.version.split()[0]}")
+    venv = Path(venv)
+    python = venv_python(venv)
     if not python.exists():
-        print(f"Creating the course environment in {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        create_environment(venv)
+    stamp_file = venv / STAMP_NAME
 
     def stamp(extra):
         return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
 
-    installed = STAMP.read_text().split() if STAMP.exists() else []
+    installed = stamp_file.read_text().split() if stamp_file.exists() else []
     # the test install is a superset of the plain one
     if stamp(extras) not in installed and not (extras == "" and stamp("test") in installed):
-        print(f"Installing the course{' with ' + extras if extras else ''} (first run, or pyproject.toml changed; "
-              "this takes a few minutes) ...",
-              flush=True)
         target = f".[{extras}]" if extras else "."
-        for command in (["install", "--quiet", "--upgrade", "pip"], ["install", "--quiet", "-e", target]):
-            result = subprocess.run([str(python), "-m", "pip", *command], cwd=ROOT, capture_output=True, text=True)
-            if result.returncode != 0:  # show pip's own words only when it failed
-                sys.stderr.write(result.stdout + result.stderr)
-                sys.exit(f"pip {' '.join(command)} failed (exit {result.returncode}); see above")
-        STAMP.write_text("\n".join(installed + [stamp(extras)]) + "\n")
+        print(f"Installing the course{' with its ' + extras + ' tools' if extras else ''} into {venv.name} "
+              "(first run, or pyproject.toml changed). This downloads the packages once and takes a few "
+              "minutes.", flush=True)
+        if install:
+            install(python, target)
+        else:
+            pip_with_progress(python, ["install", "--quiet", "--upgrade", "pip"], "  updating pip")
+            pip_with_progress(python, ["install", "--quiet", "-e", target],
+                              "  installing numpy, matplotlib, JupyterLab and the course")
+        stamp_file.write_text("\n".join(installed + [stamp(extras)]) + "\n")
     return python
+
+
+def is_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_command(python, rest):
+    command = [str(python), "-m", "jupyter", "lab", "--notebook-dir", str(ROOT), *rest]
+    # JupyterLab refuses to start as root (containers, cloud machines) unless told to
+    if is_root() and "--allow-root" not in rest:
+        command.append("--allow-root")
+    return command
+
+
+def test_command(python, rest):
+    # both cores; a notebook's cells stay together on one worker (nbval shares a kernel per notebook)
+    parallel = [] if "-n" in rest or "-p" in rest else ["-n", "2", "--dist", "loadfile"]
+    return [str(python), "-m", "pytest", *parallel, *rest]
+
+
+def test_environment(base=None):
+    env = dict(os.environ if base is None else base, PYTHONNOUSERSITE="1")
+    # pytest runs two workers on the two cores; a multi-threaded BLAS in each would fight over them
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(variable, "1")
+    return env
 
 
 def main(argv):
@@ -55,18 +141,13 @@ def main(argv):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    env = dict(os.environ, PYTHONNOUSERSITE="1")
     if command == "lab":
         python = ensure_environment("")
-        return subprocess.call([str(python), "-m", "jupyter", "lab", "--notebook-dir", str(ROOT), *rest],
-                               cwd=ROOT, env=env)
+        if is_root():
+            print("Running as root: starting JupyterLab with --allow-root.", flush=True)
+        return subprocess.call(lab_command(python, rest), cwd=ROOT, env=dict(os.environ, PYTHONNOUSERSITE="1"))
     python = ensure_environment("test")
-    # pytest runs two workers on the two cores; a multi-threaded BLAS in each would fight over them
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(variable, "1")
-    # both cores; a notebook's cells stay together on one worker (nbval shares a kernel per notebook)
-    parallel = [] if "-n" in rest or "-p" in rest else ["-n", "2", "--dist", "loadfile"]
-    return subprocess.call([str(python), "-m", "pytest", *parallel, *rest], cwd=ROOT, env=env)
+    return subprocess.call(test_command(python, rest), cwd=ROOT, env=test_environment())
 
 
 if __name__ == "__main__":

@@ -23,28 +23,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def dispatched_cpu_features():
-    """The SIMD features numpy chooses at run time on this CPU (those above its compiled-in baseline)."""
-    try:
-        from numpy._core import _multiarray_umath as umath
-    except ImportError:  # numpy < 2
-        from numpy.core import _multiarray_umath as umath
-    baseline = set(umath.__cpu_baseline__)
-    return [name for name in umath.__cpu_dispatch__ if name not in baseline and umath.__cpu_features__.get(name)]
+DISPATCHED = """
+try:
+    from numpy._core import _multiarray_umath as umath
+except ImportError:  # numpy < 2
+    from numpy.core import _multiarray_umath as umath
+baseline = set(umath.__cpu_baseline__)
+print(" ".join(f for f in umath.__cpu_dispatch__ if f not in baseline and umath.__cpu_features__.get(f)))
+"""
+NAMES = ("blas-2-threads", "no-simd")
 
 
-def perturbations():
-    """{name: environment changes}."""
-    return {
-        "blas-2-threads": {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"},
-        "no-simd": {"NPY_DISABLE_CPU_FEATURES": " ".join(dispatched_cpu_features())},
-    }
+def perturbation(name, python=sys.executable):
+    """The environment changes of perturbation ``name`` for the numpy of ``python``."""
+    if name == "blas-2-threads":
+        return {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    # the SIMD features this numpy chooses at run time on this CPU (those above its compiled-in baseline)
+    features = subprocess.run([str(python), "-c", DISPATCHED], capture_output=True, text=True, check=True).stdout
+    return {"NPY_DISABLE_CPU_FEATURES": features.strip()}
 
 
 def run(notebooks, names, workers):
     failed = []
     for name in names:
-        changes = perturbations()[name]
+        changes = perturbation(name)
         shown = " ".join(f"{key}={value!r}" for key, value in changes.items())
         print(f"== {name}: {shown}", flush=True)
         parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else ["-p", "no:xdist"]
@@ -59,11 +61,11 @@ def run(notebooks, names, workers):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", default=["notebooks", "solutions"])
-    parser.add_argument("--only", choices=sorted(perturbations()), action="append",
+    parser.add_argument("--only", choices=NAMES, action="append",
                         help="run only this perturbation (repeatable)")
     parser.add_argument("--workers", type=int, default=1, help="pytest-xdist workers (default 1)")
     args = parser.parse_args(argv)
-    return run(args.notebooks, args.only or list(perturbations()), args.workers)
+    return run(args.notebooks, args.only or list(NAMES), args.workers)
 
 
 if __name__ == "__main__":
