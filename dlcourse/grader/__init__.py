@@ -105,7 +105,6 @@ the grader itself failed on some submission (a course-side problem, named in its
 or when no sandbox can run at all.
 """
 import os
-import queue
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -114,13 +113,14 @@ from pathlib import Path
 
 from ..checks.core import Raised, Unsupported
 from . import channel
-from .gradebook import Gradebook, GradebookError, Row, atomic_write, feedback_path
+from .gradebook import Gradebook, GradebookError, Row, atomic_write, escape_name, feedback_path, printable
 from .judge import judge
 from .notebook import InvalidSubmission, answer_problem, defined_names, job, load_assignment, read_submission
-from .sandbox import SandboxUnavailable, Workspace, hidden_objects
+from .sandbox import MEMORY_MB, SandboxUnavailable, Workspace, hidden_objects
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the course (exercises/ beside dlcourse/)
 MAX_RUNS = 3
+OUT_OF_MEMORY_EXIT = 3  # runner.py's exit code after a MemoryError in an answer cell
 _MAKE = {"unsupported": Unsupported, "raised": Raised}
 _SIGNALS = {4: "SIGILL (illegal instruction)", 6: "SIGABRT (aborted)", 7: "SIGBUS (bus error)",
             8: "SIGFPE (arithmetic error)", 9: "SIGKILL (killed, e.g. out of memory)",
@@ -157,7 +157,13 @@ def _stop_reason(outcome, timeout):
         return "timeout", f"it ran longer than {timeout:g} s, the time limit of a submission"
     if outcome.killed:
         return "error", f"the sandbox was stopped because {outcome.killed}"
+    if outcome.out_of_memory:
+        return "error", (f"it ran out of memory: its processes, shared memory and in-memory files together reached "
+                         f"the sandbox's limit of {MEMORY_MB} MB")
     code = outcome.returncode
+    if code == OUT_OF_MEMORY_EXIT:
+        return "error", ("it ran out of memory (MemoryError in an answer cell; the rest of the run would have had too "
+                         "little left)")
     signal_number = -code if code < 0 else code - 128 if code > 128 else None
     if signal_number in _SIGNALS:
         return "error", f"the process crashed with signal {_SIGNALS[signal_number]}"
@@ -174,7 +180,6 @@ class Grader:
         self.timeout, self.jobs = float(timeout), max(1, int(jobs))
         self.assignments, self.libraries = {}, {}
         self.workspace = None
-        self.uids = queue.Queue()
 
     # ------------------------------------------------------------ set-up
 
@@ -198,8 +203,6 @@ class Grader:
                 for name, dotted in module.HIDE_WHILE_GRADING.items():
                     extra.setdefault(name, []).extend(dotted)
         self.workspace = Workspace(self.jobs)
-        for uid in self.workspace.uids:
-            self.uids.put(uid)
         for slug in slugs:
             if slug in self.assignments:
                 continue
@@ -249,11 +252,7 @@ class Grader:
         runnable = [s.name for s in assignment.exercises if s.exercise is not None and not s.problem
                     and s.name not in invalid]
         if runnable:
-            uid = self.uids.get()
-            try:
-                self._execute(assignment, answers, set(invalid), runnable, run, uid)
-            finally:
-                self.uids.put(uid)
+            self._execute(assignment, answers, set(invalid), runnable, run)
         rows = []
         for spec in assignment.exercises:
             if spec.problem or spec.exercise is None:
@@ -281,7 +280,7 @@ class Grader:
                     rows.append(Row(submission, spec.name, 0, spec.points, "failed", feedback))
         return self._finish(submission, assignment, rows, run, start)
 
-    def _execute(self, assignment, answers, invalid, runnable, run, uid):
+    def _execute(self, assignment, answers, invalid, runnable, run):
         """Run the sandbox (again after a crash, without the offending answer) until every runnable exercise
         has results or a stop reason."""
         library = self.libraries[assignment.slug]
@@ -289,7 +288,7 @@ class Grader:
         last_stop = None
         for attempt in range(MAX_RUNS):
             job_spec = job(assignment, answers, stubbed, skip=set(run.results) | set(run.stopped) | set(invalid))
-            outcome = self.workspace.run(library, job_spec, self.timeout, uid)
+            outcome = self.workspace.run(library, job_spec, self.timeout)
             run.runs += 1
             done, last_cell = False, -1
             for record in outcome.records:
@@ -370,7 +369,7 @@ class Grader:
     def _finish(self, submission, assignment, rows, run, start):
         seconds = time.monotonic() - start
         score, total = sum(float(r.points) for r in rows), sum(float(r.max_points) for r in rows)
-        lines = [f"Feedback for {submission}",
+        lines = [f"Feedback for {escape_name(submission)}",
                  f"assignment: {assignment.slug if assignment else '(unknown)'}    score: {score:g}/{total:g}",
                  ""]
         width = max([len(r.exercise) for r in rows] + [8])
@@ -389,7 +388,7 @@ class Grader:
         mode = self.workspace.mode.name if self.workspace and self.workspace.mode else "-"
         lines += ["", f"(graded in {seconds:.1f} s, {run.runs} sandbox run(s), sandbox: {mode})", ""]
         bad = [f"{r.exercise or 'submission'} {r.status}" for r in rows if r.status != "passed"]
-        summary = (f"{submission}: {score:g}/{total:g} points, "
+        summary = (f"{escape_name(submission)}: {score:g}/{total:g} points, "
                    + (", ".join(bad) if bad else "all passed") + f" ({seconds:.1f} s)")
         return Graded(submission, rows, "\n".join(lines), summary, run.internal, seconds)
 
@@ -419,7 +418,7 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
         say(f"grade: {error}")
         return 2
     unique = list(dict.fromkeys(str(s) for s in submissions))
-    gradebook.order = {s: i for i, s in enumerate(unique)}
+    gradebook.set_order(unique)
     todo = [s for s in unique if not gradebook.graded(s)]
     if len(todo) < len(unique):
         say(f"{len(unique) - len(todo)} submission(s) already in {out}: skipped (remove their rows to grade again)")
@@ -445,11 +444,7 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     try:
         futures = {executor.submit(_grade_safely, grader, s, slugs[s]): s for s in todo}
         for future in as_completed(futures):
-            graded = future.result()
-            atomic_write(feedback_path(out, graded.submission), graded.report)
-            gradebook.add(graded.submission, graded.rows)
-            internal = internal or graded.internal
-            say(graded.summary)
+            internal = _record(future.result(), out, gradebook, say) or internal
             bar.update(1)
     except KeyboardInterrupt:
         executor.shutdown(wait=False, cancel_futures=True)
@@ -463,6 +458,27 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     return 1 if internal else 0
 
 
+def _record(graded, out, gradebook, say):
+    """Write one submission's feedback file and rows and print its summary; True when the grader had a problem.
+    A failure here (a name the file system or the CSV cannot take, a full disk) costs this submission an
+    ``error`` row, never the rest of the batch."""
+    try:
+        atomic_write(feedback_path(out, graded.submission), printable(graded.report))
+        gradebook.add(graded.submission, graded.rows)
+        say(printable(graded.summary))
+        return graded.internal
+    except Exception as error:  # the grader's own failure: reported in the rows, exit code 1
+        message = (f"internal grader error while recording the grades of this submission ({type(error).__name__}: "
+                   f"{error}); please report it")
+        rows = [Row(graded.submission, r.exercise, 0, r.max_points, "error", message) for r in graded.rows]
+        try:
+            gradebook.add(graded.submission, rows or [Row(graded.submission, "", 0, 0, "error", message)])
+        except Exception as second:  # e.g. the disk is full: said here, the next submission tries again
+            say(printable(f"grade: could not write the rows of {escape_name(graded.submission)}: {second}"))
+        say(printable(f"{escape_name(graded.submission)}: {message}"))
+        return True
+
+
 def _grade_safely(grader, submission, slug):
     """grade(), with a bug of the grader itself turned into error rows instead of a lost batch."""
     try:
@@ -474,7 +490,8 @@ def _grade_safely(grader, submission, slug):
         message = f"internal grader error ({type(error).__name__}: {error}); please report it"
         rows = [Row(submission, name, 0, 0 if not assignment else assignment.spec(name).points, "error", message)
                 for name in names]
-        return Graded(submission, rows, message + "\n\n" + traceback.format_exc(), f"{submission}: {message}", True)
+        return Graded(submission, rows, message + "\n\n" + traceback.format_exc(), f"{escape_name(submission)}: {message}",
+                      True)
 
 
 def main(args):

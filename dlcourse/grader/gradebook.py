@@ -4,6 +4,12 @@ Every update rewrites the whole CSV into a temporary file in the same directory 
 one with ``os.replace`` (atomic on POSIX and Windows): a reader sees the old gradebook or the new one. A
 submission's rows are added together, after its feedback file, so a row in the CSV means the submission is
 fully graded; a re-run with the same ``--out`` skips those submissions (resume) and keeps every row.
+
+Names and texts that came from a learner are made safe on the way out: ``escape_name`` for a submission's
+path (control characters, undecodable bytes and backslashes written as ``\\xNN`` escapes: one path, one
+name, both ways), ``printable`` for free text (the same, newlines and tabs kept), and every CSV cell that a
+spreadsheet would read as a formula (= + - @ tab, carriage return) gets a leading ``'`` which ``_load``
+takes off again, so a resumed gradebook finds its submissions under the same names.
 """
 import csv
 import hashlib
@@ -16,6 +22,42 @@ from pathlib import Path
 
 HEADER = ["submission", "exercise", "points", "max_points", "status", "feedback"]
 STATUSES = ("passed", "failed", "error", "timeout", "invalid")
+
+# C0 and C1 controls, DEL, Unicode line separators and bidi overrides, lone surrogates (undecodable bytes)
+_UNSAFE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_IN_NAME = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # "'" too, so that taking the prefix off is exact
+
+
+def _escape(match):
+    character = match.group()
+    code = ord(character)
+    if character == "\\":
+        return "\\\\"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): shown as the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_name(name):
+    """A submission's path as it is shown and stored: controls, undecodable bytes and backslashes escaped.
+    Plain paths are unchanged; different paths never give the same name."""
+    return _UNSAFE_IN_NAME.sub(_escape, name)
+
+
+def printable(text):
+    """Free text (feedback, output of a run) safe for a terminal and a UTF-8 file: newlines and tabs kept,
+    other control characters and undecodable bytes shown as escapes."""
+    return _UNSAFE_IN_TEXT.sub(_escape, text)
+
+
+def _cell(value):
+    """A CSV cell a spreadsheet shows as text, never evaluates (OWASP: prefix a formula with ')."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _uncell(value):
+    return value[1:] if value.startswith("'") else value
 
 
 class GradebookError(RuntimeError):
@@ -32,8 +74,8 @@ class Row:
     feedback: str
 
     def as_list(self):
-        return [self.submission, self.exercise, _number(self.points), _number(self.max_points), self.status,
-                self.feedback]
+        return [escape_name(self.submission), printable(self.exercise), _number(self.points),
+                _number(self.max_points), self.status, printable(self.feedback)]
 
 
 def _number(value):
@@ -46,7 +88,7 @@ def atomic_write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -64,8 +106,8 @@ class Gradebook:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.rows = {}  # submission -> [list of CSV fields]
-        self.order = {}  # submission -> its position on the command line (rows are written in that order)
+        self.rows = {}  # escape_name(submission) -> [list of fields, as they were before _cell]
+        self.order = {}  # escape_name(submission) -> its position on the command line (rows are written in that order)
         if self.path.exists():
             self._load()
 
@@ -81,13 +123,17 @@ class Gradebook:
             for fields in reader:
                 if len(fields) != len(HEADER):
                     raise GradebookError(f"{self.path}: a row has {len(fields)} fields instead of {len(HEADER)}")
+                fields = [_uncell(field) for field in fields]
                 self.rows.setdefault(fields[0], []).append(fields)
 
+    def set_order(self, submissions):
+        self.order = {escape_name(s): i for i, s in enumerate(submissions)}
+
     def graded(self, submission):
-        return submission in self.rows
+        return escape_name(submission) in self.rows
 
     def add(self, submission, rows):
-        self.rows[submission] = [row.as_list() for row in rows]
+        self.rows[escape_name(submission)] = [row.as_list() for row in rows]
         self.save()
 
     def text(self):
@@ -95,7 +141,7 @@ class Gradebook:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(HEADER)
         for submission in sorted(self.rows, key=lambda s: self.order.get(s, -1)):  # stable: earlier runs first
-            writer.writerows(self.rows[submission])
+            writer.writerows([_cell(field) for field in fields] for fields in self.rows[submission])
         return buffer.getvalue()
 
     def save(self):

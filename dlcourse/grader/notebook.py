@@ -7,21 +7,23 @@ without trusting anything in it and returns its answer cells by grade_id; ``job`
 what the sandbox runs.
 """
 import ast
+import errno
 import functools
 import hashlib
 import json
 import os
-import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import get as get_exercise
 from ..checks.core import Fn, Rng
 from . import channel
+from .magics import python_source, without_magics
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 MAX_ANSWER_CHARS = 1_000_000
-STRIPPED_CELL_MAGICS = ("time", "capture", "timeit", "prun")  # the cell's code still runs, once, without them
+MAX_NAMES_CHARS = 200_000  # of added cells read for the names they define (feedback only): bounds the time
 
 
 class InvalidSubmission(ValueError):
@@ -131,20 +133,61 @@ def load_assignment(path):
 
 # ---------------------------------------------------------------- a learner's file
 
+def read_regular_file(path, limit):
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes; InvalidSubmission otherwise.
+
+    The last component is opened with O_NOFOLLOW (a symlink to solutions/ or /etc/shadow, restored from an
+    uploaded archive, would otherwise be read as the grader's user) and O_NONBLOCK (a FIFO would block the
+    open); what was opened is checked with fstat, and at most ``limit`` + 1 bytes are ever read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise InvalidSubmission(f"no such file: {os.fsdecode(path)}") from None
+    except OSError as error:
+        raise InvalidSubmission(f"the file cannot be read ({error.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InvalidSubmission("the submission is a symbolic link, not a notebook file; submit the notebook "
+                                "itself (an archive can carry links: extract it without them, e.g. copy the files)")
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        why = "a symbolic link" if error.errno == errno.ELOOP else error.strerror
+        raise InvalidSubmission(f"the file cannot be read ({why}); submit the notebook file itself") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode)
+                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a socket"
+                    if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise InvalidSubmission(f"the submission is {kind}, not a notebook file")
+        if info.st_size > limit:
+            raise InvalidSubmission(f"the file has {info.st_size >> 20} MB; a notebook of this course has far less "
+                                    f"(at most {limit >> 20} MB accepted)")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:  # grew after the fstat
+            raise InvalidSubmission(f"the file has more than {limit >> 20} MB")
+        return b"".join(chunks)
+    except BlockingIOError:
+        raise InvalidSubmission("the file cannot be read without waiting (not a regular file)") from None
+    finally:
+        os.close(descriptor)
+
+
 def read_submission(path):
     """({grade_id: [(cell_type, source), ...]} of the answer cells, [source of every other code cell]).
 
     Raises InvalidSubmission when the file cannot be a notebook of this course: missing, too large, not
     UTF-8 JSON, not nbformat 4, cells that are not cells.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidSubmission(f"no such file: {path}" if not path.exists() else f"{path} is not a file")
-    size = path.stat().st_size
-    if size > MAX_SUBMISSION_BYTES:
-        raise InvalidSubmission(f"the file has {size >> 20} MB; a notebook of this course has far less "
-                                f"(at most {MAX_SUBMISSION_BYTES >> 20} MB accepted)")
-    raw = path.read_bytes()
+    raw = read_regular_file(path, MAX_SUBMISSION_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -186,12 +229,18 @@ def read_submission(path):
 
 
 def defined_names(sources):
-    """Names that top-level code in ``sources`` defines (def, class, import, assignment)."""
-    names = set()
+    """Names that top-level code in ``sources`` defines (def, class, import, assignment).
+
+    Only the first MAX_NAMES_CHARS characters are read, and magics are blanked out rather than run through
+    IPython (see magics.py): this runs in the grader process, outside any time limit."""
+    names, budget = set(), MAX_NAMES_CHARS
     for source in sources:
+        budget -= len(source)
+        if budget < 0:
+            break
         try:
-            tree = ast.parse(python_source(source))
-        except (SyntaxError, ValueError):
+            tree = ast.parse(without_magics(source))
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -220,27 +269,9 @@ def answer_problem(name, found):
     return ""
 
 
-_transformer = None
-_MAGIC = re.compile(r"^\s*[%!]|=\s*[%!][^=]|\?\s*$", re.MULTILINE)  # magics, shell escapes, x = !ls, help?
-
-
-@functools.lru_cache(maxsize=4096)
-def python_source(source):
-    """Cell text as plain Python: IPython magics turned into get_ipython() calls (which the sandbox ignores);
-    a leading %%time / %%capture ... line is dropped so the cell's code still runs."""
-    global _transformer
-    lines = source.lstrip("\n").splitlines()
-    if lines and lines[0].startswith("%%") and lines[0][2:].split(" ")[0].strip() in STRIPPED_CELL_MAGICS:
-        source = "\n".join(lines[1:])
-    if not _MAGIC.search(source):
-        return source
-    try:
-        if _transformer is None:
-            from IPython.core.inputtransformer2 import TransformerManager
-            _transformer = TransformerManager()
-        return _transformer.transform_cell(source)
-    except Exception:  # not valid IPython either: the sandbox reports the SyntaxError
-        return source
+@functools.lru_cache(maxsize=1024)
+def _course_source(source):
+    return python_source(source)
 
 
 def job(assignment, answers, stubbed=(), skip=()):
@@ -249,11 +280,16 @@ def job(assignment, answers, stubbed=(), skip=()):
     and those in ``skip`` run no cases (already judged in an earlier run)."""
     cells = []
     for cell in assignment.cells:
-        source = cell["source"]
-        if cell["kind"] == "answer" and cell["exercise"] not in stubbed and answers.get(cell["exercise"]) is not None:
+        learners = (cell["kind"] == "answer" and cell["exercise"] not in stubbed
+                    and answers.get(cell["exercise"]) is not None)
+        if cell["kind"] == "check":
+            source = ""
+        elif learners:  # transformed in the sandbox, under the submission's time limit
             source = answers[cell["exercise"]]
+        else:  # the course's own cells: trusted, transformed here once
+            source = _course_source(cell["source"])
         cells.append({"kind": cell["kind"], "exercise": cell["exercise"], "number": cell["number"],
-                      "source": "" if cell["kind"] == "check" else python_source(source)})
+                      "source": source, "transform": learners})
     exercises = {spec.name: {"functions": list(spec.exercise.functions), "arguments": spec.arguments,
                              "cases": spec.encoded_cases if spec.name not in skip else [],
                              "run": spec.name not in skip}

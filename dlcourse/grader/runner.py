@@ -12,7 +12,7 @@ JSON object per line on RESULTS_FD:
     {"event": "done", "t": seconds}
 
 The job file (written by the grader) lists the code cells to run in order (the pristine notebook's cells
-with the learner's answer cells put in) and, for every check cell, the exercise to run there: its function
+with the learner's answer cells put in, those marked "transform" still in IPython syntax) and, for every check cell, the exercise to run there: its function
 expressions (taken from the pristine check cell) and its cases, encoded with the channel module.
 """
 import builtins
@@ -36,6 +36,7 @@ def main(argv):
     _seed_matplotlib_cache(os.path.join(here, "mplcache"))
 
     import channel  # noqa: E402  (after sys.path is set)
+    import magics  # noqa: E402
 
     def emit(record):
         data = channel.dumps(record).encode("ascii")
@@ -95,10 +96,18 @@ def main(argv):
                 _hidden.register(name, function)
             continue
         filename = f"<cell {cell.get('number', index)}>"  # numbered as Jupyter shows the notebook
+        if cell.get("transform"):  # a learner's cell: IPython syntax turned into Python here, within the time limit
+            cell["source"] = magics.python_source(cell["source"])
         linecache.cache[filename] = (len(cell["source"]), None, cell["source"].splitlines(True), filename)
         try:
             exec(compile(cell["source"], filename, "exec"), namespace)
         except BaseException as error:  # the cell's own failure; later cells still run
+            out_of_memory = isinstance(error, MemoryError) and cell["kind"] == "answer"
+            if out_of_memory:
+                namespace.clear()  # frees what the cell's globals hold, so that the record below can be sent
+                emit({"event": "cell_error", "index": index, "error": "MemoryError: out of memory", "line": None})
+                # what the answer still holds would starve the other exercises: a new sandbox runs them
+                os._exit(OUT_OF_MEMORY_EXIT)
             emit({"event": "cell_error", "index": index, "error": f"{type(error).__name__}: {_text(error)}"[:2000],
                   "line": _line(error, filename)})
     emit({"event": "done", "t": round(time.monotonic() - started, 3)})
@@ -109,6 +118,7 @@ def main(argv):
     os._exit(0)  # no atexit hooks or threads of the learner's run after the last record
 
 
+OUT_OF_MEMORY_EXIT = 3  # a MemoryError in an answer cell (the grader's __init__.py knows this code)
 MAX_OUTPUT_BYTES = 16 << 20  # of array data in one output: far more than any exercise returns
 MAX_RESULT_BYTES = 32 << 20  # of array data in all the outputs of one exercise
 

@@ -1,9 +1,11 @@
-"""Where a learner's code runs: a sanitized copy of dlcourse, bubblewrap, resource limits, a watchdog.
+"""Where a learner's code runs: a sanitized copy of dlcourse, bubblewrap, seccomp, a cgroup, resource limits,
+a watchdog.
 
 ``Workspace`` is one grading run's temporary directory: the runner and channel modules, a prebuilt
 matplotlib font cache, one sanitized copy of dlcourse per assignment (``library``), and one job directory
 per sandbox run. ``detect_mode`` finds the strongest isolation that works on this machine; ``Workspace.run``
-starts one sandbox and returns an ``Outcome`` (the result records, how the process ended, its output).
+starts one sandbox (in a cgroup of its own, as a uid of its own) and returns an ``Outcome`` (the result
+records, how the process ended, its output). docs/grader-threat-model.md says what each layer is for.
 """
 import ast
 import json
@@ -20,6 +22,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import cgroup, seccomp
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the real dlcourse package (never mounted in the sandbox)
 GRADER = Path(__file__).resolve().parent
@@ -225,36 +229,63 @@ def _open_up(root):
 @dataclass
 class Mode:
     """How sandboxes are run. ``bwrap``: path of bubblewrap or None. ``drop_uid``: the grader is root and runs
-    each sandbox as a fresh unprivileged uid. ``warnings``: what is not enforced."""
+    each sandbox as a fresh unprivileged uid (a new one for every run). ``seccomp``: the filter bubblewrap
+    installs (bytes) or None. ``cgroups``: where each run gets its cgroup (cgroup.Cgroups) or None.
+    ``warnings``: what is not enforced."""
 
     bwrap: str = None
     drop_uid: bool = False
     warnings: list = field(default_factory=list)
+    seccomp: bytes = None
+    cgroups: object = None
 
     @property
     def name(self):
-        return ("bubblewrap" if self.bwrap else "resource limits only") + (", own uid" if self.drop_uid else "")
+        parts = ["bubblewrap" if self.bwrap else "resource limits only"]
+        if self.bwrap:
+            parts.append("seccomp" if self.seccomp else "NO seccomp")
+        if self.drop_uid:
+            parts.append("own uid per run")
+        parts.append(self.cgroups.describe(MEMORY_MB << 20, MAX_TASKS) if self.cgroups else "NO cgroup")
+        return ", ".join(parts)
 
 
-def candidate_modes():
+def cgroups_or_warning():
+    """(cgroup.Cgroups or None, the warning when None)."""
+    if not sys.platform.startswith("linux"):
+        return None, (f"no cgroups on {sys.platform}: the memory limit is per process (RLIMIT_AS) and the watchdog's; "
+                      "memory held in shared memory is not counted")
+    try:
+        return cgroup.detect(), ""
+    except cgroup.CgroupUnavailable as error:
+        return None, (f"NO cgroup memory and task limit ({error}): memory an answer holds in shared memory, memfd "
+                      "files or a tmpfs is NOT limited (only each process's address space and the watchdog's count of "
+                      "resident memory are); a fork bomb is stopped by RLIMIT_NPROC and the watchdog only")
+
+
+def candidate_modes(cgroups=None, cgroup_warning=""):
     """Modes to try, strongest first. DLCOURSE_GRADER_SANDBOX=rlimits forces the fallback (for tests)."""
     root = hasattr(os, "geteuid") and os.geteuid() == 0
     forced = os.environ.get("DLCOURSE_GRADER_SANDBOX", "")
     bwrap = shutil.which("bwrap") if forced != "rlimits" else None
+    extra = [cgroup_warning] if cgroup_warning else []
     modes = []
     if bwrap and sys.platform.startswith("linux"):
-        modes.append(Mode(bwrap, drop_uid=root))
+        program = seccomp.program()
+        modes.append(Mode(bwrap, drop_uid=root, seccomp=program, cgroups=cgroups,
+                          warnings=extra + ([] if program else [seccomp.describe() + ": kernel keyrings, memfd_create, "
+                                                               "new user namespaces and ptrace stay reachable"])))
     missing = ("bubblewrap (bwrap) is not installed" if not shutil.which("bwrap") else
                "bubblewrap is disabled by DLCOURSE_GRADER_SANDBOX=rlimits" if forced == "rlimits" else
                "bubblewrap cannot create a sandbox here (see `python -m dlcourse doctor`)")
     not_enforced = (f"{missing}: NOT enforced while grading: filesystem isolation (submissions can read "
                     "solutions/, the gradebook and other submissions), network isolation, and the end of "
-                    "detached background processes; enforced: memory, CPU time, file size, process count and the "
-                    "wall-clock timeout" + (" (macOS does not enforce the memory limit)" if sys.platform == "darwin"
-                                            else ""))
+                    "detached background processes, the seccomp filter (kernel keyrings, memfd_create, new user "
+                    "namespaces, ptrace); enforced: memory, CPU time, file size, process count and the wall-clock "
+                    "timeout" + (" (macOS does not enforce the memory limit)" if sys.platform == "darwin" else ""))
     if root:
-        modes.append(Mode(None, drop_uid=True, warnings=[not_enforced]))
-    modes.append(Mode(None, drop_uid=False, warnings=[not_enforced] + (
+        modes.append(Mode(None, drop_uid=True, warnings=[not_enforced] + extra, cgroups=cgroups))
+    modes.append(Mode(None, drop_uid=False, cgroups=cgroups, warnings=[not_enforced] + extra + (
         ["submissions run AS ROOT (the interpreter is not readable by other users, so no uid of their own): the "
          "process-count limit is enforced only by the watchdog; install bubblewrap"] if root else [])))
     return modes
@@ -272,6 +303,7 @@ class Outcome:
     seconds: float
     output: str  # head and tail of stdout+stderr
     output_bytes: int
+    out_of_memory: bool = False  # the kernel killed a process of the run at the cgroup's memory limit
 
 
 class Workspace:
@@ -281,7 +313,7 @@ class Workspace:
         self.root = Path(tempfile.mkdtemp(prefix="dlcourse-grade-"))
         os.chmod(self.root, 0o711)  # traversable by the sandbox uid, not listable
         self.grader = Path(tempfile.mkdtemp(dir=self.root))
-        for name in ("runner.py", "channel.py", "_limits.py"):
+        for name in ("runner.py", "channel.py", "magics.py", "_limits.py"):
             shutil.copyfile(GRADER / name, self.grader / name)
         (self.grader / "lib").mkdir()
         self._matplotlib_cache(self.grader / "mplcache")
@@ -290,19 +322,24 @@ class Workspace:
         self.mode = None
         self.running = set()
         self.lock = threading.Lock()
-        root = hasattr(os, "geteuid") and os.geteuid() == 0
-        self.uids = [self._fresh_uid() for _ in range(max(1, jobs))] if root else [None] * max(1, jobs)
+        self.used_uids = set()
         self.python = sys.executable
+        (self.grader / "seccomp.bpf").write_bytes(seccomp.program() or b"")
 
-    @staticmethod
-    def _fresh_uid():
+    def fresh_uid(self):
+        """A uid no account and no earlier run of this batch has: nothing a run leaves in the kernel under its
+        uid (keyrings, RLIMIT_NPROC counts, signals) reaches the next run."""
         import pwd
-        while True:
-            uid = 100_000 + secrets.randbelow(1_000_000_000)
-            try:
-                pwd.getpwuid(uid)
-            except KeyError:
-                return uid
+        with self.lock:
+            while True:
+                uid = 100_000 + secrets.randbelow(1_000_000_000)
+                if uid in self.used_uids:
+                    continue
+                try:
+                    pwd.getpwuid(uid)
+                except KeyError:
+                    self.used_uids.add(uid)
+                    return uid
 
     def _matplotlib_cache(self, target):
         """matplotlib's font list for the sandbox: copied from this user's cache, else built once (seconds)."""
@@ -347,9 +384,9 @@ class Workspace:
     def detect_mode(self, library, timeout=60):
         """The first candidate mode in which an empty job runs to its end; raises SandboxUnavailable."""
         problems = []
-        for mode in candidate_modes():
+        for mode in candidate_modes(*cgroups_or_warning()):
             self.mode = mode
-            outcome = self.run(library, {"cells": [], "exercises": {}}, timeout, self.uids[0])
+            outcome = self.run(library, {"cells": [], "exercises": {}}, timeout)
             if any(r.get("event") == "done" for r in outcome.records):
                 return mode
             problems.append(f"{mode.name}: exit {outcome.returncode}: {outcome.output.strip()[-600:]}")
@@ -378,9 +415,11 @@ class Workspace:
         # nested sources are covered by their parents
         return sorted(s for s in kept if not any(s != p and s.startswith(p.rstrip("/") + "/") for p in kept))
 
-    def _bwrap_command(self, mode, library, jobdir):
+    def _bwrap_command(self, mode, library, jobdir, seccomp_fd=None):
         args = [mode.bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
                 "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        if seccomp_fd is not None:
+            args += ["--seccomp", str(seccomp_fd)]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # keep only what dropping to the sandbox uid needs
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         else:
@@ -438,21 +477,28 @@ class Workspace:
             pass
         return limits
 
-    def run(self, library, job, timeout, uid):
+    def run(self, library, job, timeout):
         """Run one job in a sandbox, at most ``timeout`` seconds of wall-clock time; an Outcome."""
         mode = self.mode
         jobdir = Path(tempfile.mkdtemp(dir=self.root))
         os.chmod(jobdir, 0o755)
         (jobdir / "job.json").write_text(json.dumps(job, allow_nan=True), encoding="utf-8")
         os.chmod(jobdir / "job.json", 0o644)
-        uid = uid if mode.drop_uid else None
+        uid = self.fresh_uid() if mode.drop_uid else None
         read_fd, write_fd = os.pipe()
-        scratch = None
+        seccomp_fd, scratch, run_cgroup = None, None, None
         try:
             limits = self._limits(timeout, uid, mode.bwrap)
+            if mode.cgroups:
+                run_cgroup = mode.cgroups.create(MEMORY_MB << 20, MAX_TASKS)
+            join = {"join": run_cgroup.procs_files} if run_cgroup else {}
             wrapper = [self.python, "-I", "-S", "-B"]
             if mode.bwrap:
-                prefix = self._bwrap_command(mode, library, jobdir)
+                if mode.seccomp:
+                    seccomp_fd = os.open(self.grader / "seccomp.bpf", os.O_RDONLY)
+                prefix = self._bwrap_command(mode, library, jobdir, seccomp_fd)
+                if join:  # into the cgroup before bubblewrap starts: everything it starts is born inside
+                    prefix = wrapper + [str(self.grader / "_limits.py"), json.dumps(join)] + prefix
                 inner = wrapper + ["/grader/_limits.py", json.dumps(limits), self.python, "-I", "-B", "-X", "utf8",
                                    "/grader/runner.py", str(write_fd), "/job/job.json", "/grader/lib"]
                 command, env, cwd = prefix + inner, self._environment("/tmp"), None
@@ -460,32 +506,38 @@ class Workspace:
                 scratch = tempfile.mkdtemp(dir=self.root)
                 if uid is not None:
                     os.chown(scratch, uid, uid)
-                command = wrapper + [str(self.grader / "_limits.py"), json.dumps(limits), self.python, "-I", "-B",
-                                     "-X", "utf8", str(self.grader / "runner.py"), str(write_fd),
+                command = wrapper + [str(self.grader / "_limits.py"), json.dumps({**limits, **join}), self.python,
+                                     "-I", "-B", "-X", "utf8", str(self.grader / "runner.py"), str(write_fd),
                                      str(jobdir / "job.json"), str(library)]
                 env, cwd = self._environment(scratch), scratch
             start = time.monotonic()
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
-                                       env=env, cwd=cwd)
+                                       stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=cwd,
+                                       pass_fds=tuple(fd for fd in (write_fd, seccomp_fd) if fd is not None))
             os.close(write_fd)
             write_fd = None
             with self.lock:
                 self.running.add(process)
             try:
-                return self._watch(process, read_fd, start, timeout, uid)
+                outcome = self._watch(process, read_fd, start, timeout, uid, run_cgroup)
             finally:
                 with self.lock:
                     self.running.discard(process)
+            if run_cgroup:
+                outcome.out_of_memory = run_cgroup.oom_kills() > 0
+            return outcome
         finally:
-            if write_fd is not None:
-                os.close(write_fd)
-            os.close(read_fd)
+            for fd in (write_fd, seccomp_fd, read_fd):
+                if fd is not None:
+                    os.close(fd)
+            if run_cgroup:
+                run_cgroup.kill()
+                run_cgroup.remove()
             shutil.rmtree(jobdir, ignore_errors=True)
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
 
-    def _watch(self, process, read_fd, start, timeout, uid):
+    def _watch(self, process, read_fd, start, timeout, uid, run_cgroup=None):
         """Collect output and records until the sandbox ends or must be killed; never blocks past the deadline."""
         selector = selectors.DefaultSelector()
         selector.register(process.stdout, selectors.EVENT_READ, "output")
@@ -537,7 +589,7 @@ class Workspace:
                     killed = f"its processes used more than {2 * MEMORY_MB} MB of memory together"
                 if killed:
                     break
-        self._kill(process, uid)
+        self._kill(process, uid, run_cgroup)
         selector.close()
         process.stdout.close()
         returncode = process.wait()
@@ -562,9 +614,12 @@ class Workspace:
                 bytes(tail).decode("utf-8", "replace")
         return Outcome(records, garbage, returncode, timed_out, killed, seconds, text, output_bytes)
 
-    def _kill(self, process, uid):
-        """Kill the whole sandbox: its process group (bwrap: the PID namespace dies with it); with a uid of its
-        own, every process of that uid (catches what detached itself with setsid in the fallback mode)."""
+    def _kill(self, process, uid, run_cgroup=None):
+        """Kill the whole sandbox: every process of its cgroup, its process group (bwrap: the PID namespace dies
+        with it); with a uid of its own, every process of that uid (catches what detached itself with setsid in
+        the fallback mode)."""
+        if run_cgroup:
+            run_cgroup.kill()
         tree = _descendants(process.pid)  # before the kill: orphans lose their parent link
         try:
             os.killpg(process.pid, signal.SIGKILL)  # the group at once: a fork bomb cannot outrun it
