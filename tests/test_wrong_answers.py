@@ -1,45 +1,33 @@
-"""Every exercise's check rejects typical wrong answers (with feedback naming the mistake) and accepts a right one.
-
-The catalogue lives in tests/wrong_answers/<lecture>.py: WRONG_ANSWERS and RIGHT_ANSWERS per exercise.
-"""
-import importlib
-import pkgutil
-
+"""Every exercise's check rejects learners' bugs with feedback naming the bug (tests/wrong_answers/)."""
 import pytest
 
-import tests.wrong_answers as catalogue
-from dlcourse.checks import CheckFailed, check, exercises
+from dlcourse.checks import exercises
+from tests.catalogue import entries, hint_matched, judge
 
-MODULES = [importlib.import_module(f"tests.wrong_answers.{m.name}") for m in pkgutil.iter_modules(catalogue.__path__)]
-WRONG = [(name, description, answers, expected)
-         for module in MODULES for name, entries in module.WRONG_ANSWERS.items()
-         for description, answers, expected in entries]
-RIGHT = [(name, answers) for module in MODULES for name, answers in module.RIGHT_ANSWERS.items()]
+WRONG = entries("wrong")
 
 
-def _as_tuple(answers, name):
-    if exercises()[name].value:
-        return (answers,)
-    return answers if isinstance(answers, tuple) else (answers,)
+@pytest.mark.parametrize("entry", WRONG, ids=[e.id for e in WRONG])
+def test_wrong_answer_is_rejected_with_useful_feedback(entry):
+    verdict = judge(entry)
+    assert not verdict.passed, "a wrong answer passed the self-check"
+    assert entry.expected.lower() in verdict.feedback.lower(), \
+        f"feedback does not mention {entry.expected!r}:\n{verdict.feedback}"
 
 
-@pytest.mark.parametrize("name, description, answers, expected", WRONG, ids=[f"{w[0]}: {w[1]}" for w in WRONG])
-def test_wrong_answer_is_rejected_with_useful_feedback(name, description, answers, expected):
-    with pytest.raises(CheckFailed) as failure:
-        check(name, *_as_tuple(answers, name))
-    assert expected.lower() in str(failure.value).lower(), f"feedback does not mention {expected!r}:\n{failure.value}"
+@pytest.mark.parametrize("entry", WRONG, ids=[e.id for e in WRONG])
+def test_wrong_answer_is_rejected_by_the_graders_cases_too(entry):
+    assert not judge(entry, full=True).passed
 
 
-@pytest.mark.parametrize("name, answers", RIGHT, ids=[r[0] for r in RIGHT])
-def test_right_answer_passes(name, answers, capsys):
-    check(name, *_as_tuple(answers, name))
-    assert capsys.readouterr().out.startswith(f"✓ {name}")
-
-
-def test_every_exercise_has_at_least_three_wrong_answers_and_a_right_one():
+def test_every_exercise_has_at_least_five_wrong_answers():
     counts = {name: 0 for name in exercises()}
-    for name, *_ in WRONG:
-        counts[name] += 1
-    right = {name for name, _ in RIGHT}
-    assert {name: n for name, n in counts.items() if n < 3} == {}
-    assert sorted(set(counts) - right) == []
+    for entry in WRONG:
+        counts[entry.exercise] += 1
+    assert {name: n for name, n in counts.items() if n < 5} == {}
+
+
+def test_most_wrong_answers_get_a_hint_naming_the_bug():
+    """The expected text sits in a hint for all but the bugs the feedback itself names (in-place changes ...)."""
+    without = [e.id for e in WRONG if not hint_matched(e, judge(e).feedback)]
+    assert len(without) <= len(WRONG) // 10, without

@@ -189,6 +189,8 @@ register(Exercise(
                 "0.5 is σ(0), the value of the sigmoid; its derivative there is σ(0)·(1 − σ(0))"),
         Mistake("ReLU's slope", lambda: 1.0,
                 "1 is ReLU's derivative for x > 0; the sigmoid's derivative never gets that large"),
+        Mistake("σ'(1)", lambda: 0.19661193324148185,
+                "0.1966 is σ'(1), the slope at x = 1; the slope is largest at x = 0: σ(0)·(1 − σ(0))"),
     ],
     rtol=1e-3,  # a maximum read off a fine grid is fine
 ))
@@ -227,5 +229,7 @@ register(Exercise(
         Mistake("drawn transposed", lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)).T * np.sqrt(2.0 / fan_in),
                 "draw exactly rng.standard_normal((fan_in, fan_out)): drawing (fan_out, fan_in) and transposing "
                 "puts the same numbers in other places"),
+        Mistake("sqrt of 2 only", lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in,
+                "the square root covers the whole quotient: np.sqrt(2 / fan_in), not np.sqrt(2) / fan_in"),
     ],
 ))

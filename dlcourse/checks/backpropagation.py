@@ -189,6 +189,12 @@ register(Exercise(
                 "dx must have the shape of the x that came in: (dout @ W.T).reshape(x.shape)"),
         Mistake("dW divided by N", _affine_backward_mistake(dW=lambda dout, x2, W: x2.T @ dout / len(x2)),
                 "do not divide by N in the affine layer: dout already carries the 1/N of the averaged loss"),
+        Mistake("x not flattened", {"affine_forward": lambda x, W, b: np.dot(x, W) + b},
+                "flatten each sample first: x.reshape(x.shape[0], -1) @ W + b, because x may be (N, d1, ..., dk)",
+                raises=("ValueError",)),
+        Mistake("dW and db divided by N", _affine_backward_mistake(dW=lambda dout, x2, W: x2.T @ dout / len(x2),
+                                                                   db=lambda dout: dout.sum(axis=0) / len(dout)),
+                "do not divide by N in the affine layer: dout already carries the 1/N of the averaged loss"),
     ],
 ))
 
@@ -294,6 +300,12 @@ def _softmax_with_loss_hidden(rng):
     return cases
 
 
+def _swl_indices_only(x, t):
+    dx = _softmax(np.asarray(x, dtype=np.float64))
+    dx[np.arange(len(dx)), t] -= 1
+    return dx / len(dx)
+
+
 register(Exercise(
     name="softmax_with_loss_backward",
     contract=_targets_contract,
@@ -331,6 +343,9 @@ register(Exercise(
                 / len(x),
                 "class indices must become one-hot rows (np.eye(C)[t]) before subtracting; one-hot targets can "
                 "be used as they are"),
+        Mistake("class indices only", _swl_indices_only,
+                "t may also be one-hot rows (N, C): use them as they are, (y − t) / N; only class indices need "
+                "dx[np.arange(N), t] -= 1", raises=("IndexError",)),
     ],
     atol=1e-9,
 ))
@@ -360,7 +375,7 @@ def _net_mistake(change):
         if change == "no 1/N":
             dscores = dscores * len(X)
         dh = dscores @ W2.T
-        da = dh if change == "no relu mask" else np.where(a > 0, dh, 0.0)
+        da = dh if change == "no relu mask" else np.where(dh > 0 if change == "mask from dh" else a > 0, dh, 0.0)
         grads = {"W1": X.T @ da, "b1": da.sum(axis=0), "W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
         if change == "dW2 from a":
             grads["W2"] = a.T @ dscores
@@ -390,5 +405,10 @@ register(Exercise(
                 "pre-activation a"),
         Mistake("db not summed", _net_mistake("db not summed"),
                 "db1 and db2 are sums over the batch (axis 0) with the shapes of b1 and b2"),
+        Mistake("keys named dW1 ...", lambda params, X, t: {"d" + k: v for k, v in _two_layer_net_gradients(params, X, t).items()},
+                "name each gradient like its parameter, with the keys W1, b1, W2, b2 (not dW1, db1, ...)"),
+        Mistake("ReLU mask from the gradient", _net_mistake("mask from dh"),
+                "the ReLU mask comes from the forward pass, the pre-activation a = X·W1 + b1 > 0, not from the "
+                "sign of the gradient dh"),
     ],
 ))

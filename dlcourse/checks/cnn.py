@@ -248,6 +248,17 @@ def _conv_mistake_one_channel(x, W, b, stride=1, pad=0):
     return _conv2d_naive(np.asarray(x)[:, :1], np.asarray(W)[:, :1], b, stride, pad)
 
 
+def _conv_mistake_pad_one_side(x, W, b, stride=1, pad=0):
+    x = np.asarray(x, dtype=np.float64)
+    shifted = np.pad(x, ((0, 0), (0, 0), (2 * pad, 0), (2 * pad, 0)))[:, :, :x.shape[2] + 2 * pad, :x.shape[3] + 2 * pad]
+    return _conv2d_naive(shifted, W, b, stride, 0)
+
+
+def _conv_mistake_true_division(x, W, b, stride=1, pad=0):
+    n, fn = np.shape(x)[0], np.shape(W)[0]
+    return np.zeros((n, fn, (np.shape(x)[2] + 2 * pad - np.shape(W)[2]) / stride + 1, 1))  # raises TypeError
+
+
 register(Exercise(
     name="conv2d_naive",
     contract=_conv_contract,
@@ -278,6 +289,12 @@ register(Exercise(
         Mistake("no padding", lambda x, W, b, stride=1, pad=0: _conv2d_naive(x, W, b, stride, 0),
                 "pad the input with `pad` zeros on every side first: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"),
         *_wrong_defaults(_conv2d_naive, "conv2d_naive(x, W, b, stride=1, pad=0)"),
+        Mistake("padding on one side", _conv_mistake_pad_one_side,
+                "pad `pad` zeros on EACH side, before and after: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))), "
+                "not 2·pad on one side"),
+        Mistake("sizes from true division", _conv_mistake_true_division,
+                "an output size from / is a float, which cannot be an array shape: use integer division, "
+                "(H + 2·pad − FH) // stride + 1", raises=("TypeError",)),
     ],
 ))
 
@@ -295,6 +312,13 @@ def _im2col_positions_first(x, fh, fw, stride=1, pad=0):
     oh, ow = _conv_output_size(h, fh, stride, pad), _conv_output_size(w, fw, stride, pad)
     col = _im2col(x, fh, fw, stride, pad).reshape(n, oh * ow, -1)
     return col.transpose(1, 0, 2).reshape(n * oh * ow, -1)
+
+
+def _im2col_not_transposed(x, fh, fw, stride=1, pad=0):
+    n, c, h, w = np.shape(x)
+    oh, ow = _conv_output_size(h, fh, stride, pad), _conv_output_size(w, fw, stride, pad)
+    col = _im2col(x, fh, fw, stride, pad).reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
+    return col.reshape(n * oh * ow, -1)
 
 
 register(Exercise(
@@ -332,6 +356,9 @@ register(Exercise(
                 ].reshape(-1, np.shape(x)[1] * fh * fw),
                 "output (i, j) takes the patch starting at row i·stride, column j·stride"),
         *_wrong_defaults(_im2col, "im2col(x, filter_h, filter_w, stride=1, pad=0)"),
+        Mistake("the book's layout not transposed", _im2col_not_transposed,
+                "the book's col array is (N, C, FH, FW, OH, OW): transpose it to (N, OH, OW, C, FH, FW), "
+                ".transpose(0, 4, 5, 1, 2, 3), before reshaping to (N·OH·OW, C·FH·FW)"),
     ],
 ))
 
@@ -407,6 +434,13 @@ register(Exercise(
         Mistake("padding not removed", _conv2d_backward_padded,
                 "dx has the shape of x: cut the padding off the padded gradient, dxp[:, :, pad:pad + H, pad:pad + W]"),
         *_wrong_defaults(_conv2d_backward, "conv2d_backward(dout, x, W, stride=1, pad=0)"),
+        Mistake("dW and db divided by N", lambda dout, x, W, stride=1, pad=0: (
+                    _conv2d_backward(dout, x, W, stride, pad)[0], *(g / np.shape(x)[0] for g in _conv2d_backward(dout, x, W, stride, pad)[1:])),
+                "do not divide by N here: dout already carries the 1/N of the averaged loss; dW and db are plain sums"),
+        Mistake("dx left at zeros", lambda dout, x, W, stride=1, pad=0: (
+                    np.zeros(np.shape(x)), *_conv2d_backward(dout, x, W, stride, pad)[1:]),
+                "dx is still the array of zeros you started from: return the gradient you accumulated, "
+                "dx_pad[:, :, pad:pad + H, pad:pad + W]"),
     ],
     rtol=1e-6, atol=1e-8,
 ))
@@ -477,6 +511,15 @@ def _pool_assign(dout, x, ph, pw, s):
     return dx
 
 
+def _pool_backward_stride_one(dout, x, ph, pw, s):
+    dx = np.zeros(np.shape(x))
+    for n, c, i, j in np.ndindex(np.shape(dout)):
+        window = np.asarray(x, dtype=np.float64)[n, c, i:i + ph, j:j + pw].reshape(-1)
+        k = int(np.argmax(window))
+        dx[n, c, i + k // pw, j + k % pw] += dout[n, c, i, j]
+    return dx
+
+
 register(Exercise(
     name="maxpool",
     contract={"maxpool_forward": _pool_forward_contract, "maxpool_backward": _pool_backward_contract},
@@ -516,6 +559,9 @@ register(Exercise(
         Mistake("stride ignored", {"maxpool_forward": lambda x, ph, pw, s: _windows(x, ph, pw, 1)[
                     :, :, :_conv_output_size(np.shape(x)[2], ph, s), :_conv_output_size(np.shape(x)[3], pw, s)].max(axis=-1)},
                 "window (i, j) starts at row i·stride and column j·stride"),
+        Mistake("stride ignored in backward", {"maxpool_backward": lambda dout, x, ph, pw, s: _maxpool_backward(
+                    dout, x, ph, pw, 1) if s == 1 else _pool_backward_stride_one(dout, x, ph, pw, s)},
+                "window (i, j) of the backward pass starts at row i·stride and column j·stride, as in the forward pass"),
     ],
 ))
 

@@ -244,7 +244,8 @@ def describe(value, limit=12):
     if isinstance(value, Unsupported):
         return f"an object of type {value.type_name}"
     if isinstance(value, float):
-        return f"{value:.6g} (float)"
+        text = f"{value:.6g}"
+        return f"{text if any(c in text for c in '.ena') else text + '.'} (float)"
     if isinstance(value, (tuple, list)):
         return f"{type(value).__name__} of {len(value)}: (" + ", ".join(describe(v, 6) for v in value) + ")"
     if isinstance(value, dict):

@@ -186,6 +186,9 @@ register(Exercise(
         Mistake("h argument ignored", _ng_h_ignored,
                 "use the step h you are given: numerical_gradient(f, x, h=0.1) must step by 0.1 (the default "
                 "h=1e-5 applies only when no h is passed)"),
+        Mistake("/ 2 * h", lambda f, x, h=1e-5: _numerical_gradient(f, x, h) * h * h,  # (Δf / 2) · h = (Δf / 2h) · h²
+                "(f(x + h) - f(x - h)) / 2 * h divides by 2 and then MULTIPLIES by h: write / (2 * h) with "
+                "parentheses"),
     ],
     rtol=1e-6, atol=1e-6,  # any step from 1e-7 to 1e-4 is fine where h is not given
 ))
@@ -273,6 +276,9 @@ register(Exercise(
                 "compute the gradient again at the current x in every step; the slope changes as x moves"),
         Mistake("one step too many", _gd_one_step_more,
                 "take exactly `steps` updates: the path then has steps + 1 points, the first one being x0"),
+        Mistake("one step too few", lambda gradient, x0, lr, steps: _gradient_descent(gradient, x0, lr, max(steps - 1, 0)),
+                "take exactly `steps` updates (for _ in range(steps)): the path then has steps + 1 points, the first "
+                "one being x0"),
     ],
     rtol=1e-9, atol=1e-9,
 ))
@@ -350,6 +356,12 @@ register(Exercise(
         Mistake("each batch drawn independently", _mb_independent_batches,
                 "drawing each batch on its own lets batches overlap: shuffle once (rng.permutation(n)) and cut "
                 "that order into consecutive slices"),
+        Mistake("np.array_split", lambda n, batch_size, rng: np.array_split(rng.permutation(n), max(n // batch_size, 1)),
+                "np.array_split(order, n // batch_size) spreads the samples over fewer, larger batches: cut consecutive "
+                "slices order[i:i + batch_size] for i in range(0, n, batch_size), the last one smaller"),
+        Mistake("reshaped to a matrix", lambda n, batch_size, rng: rng.permutation(n).reshape(-1, batch_size),
+                "n need not be a multiple of batch_size: return a LIST of index arrays (the last one smaller), "
+                "not order.reshape(-1, batch_size)", raises=("ValueError",)),
     ],
     compare=_compare_batches,
 ))
@@ -466,6 +478,9 @@ register(Exercise(
         Mistake("log of zero", _sl_no_floor,
                 "a true-class probability of exactly 0 gives log(0) = -inf: floor it before the log, "
                 "np.log(np.maximum(p, 1e-300)) (or add a small delta such as 1e-7)"),
+        Mistake("loss not averaged", lambda W, X, t: (_softmax_loss_and_grad(W, X, t)[0] * X.shape[0],
+                                                      _softmax_loss_and_grad(W, X, t)[1]),
+                "average the loss over the batch as you did the gradient: -(1/N) Σ log y[n, t_n] (np.mean, not np.sum)"),
     ],
     rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 inside the log is fine
     compare=_compare_softmax_loss,

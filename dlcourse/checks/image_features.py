@@ -142,6 +142,10 @@ register(Exercise(
                 "give θ in radians, as np.arctan2 returns it (no conversion to degrees)"),
         Mistake("columns swapped", lambda X: _polar_features(X)[:, ::-1],
                 "column 0 is the radius r, column 1 the angle θ"),
+        Mistake("θ in [0, 2π)", lambda X: np.column_stack([np.hypot(np.asarray(X)[:, 0], np.asarray(X)[:, 1]),
+                                                         np.arctan2(np.asarray(X)[:, 1], np.asarray(X)[:, 0]) % (2 * np.pi)]),
+                "give θ as np.arctan2 returns it, in (−π, π]: points below the x-axis have negative angles "
+                "(do not map them into [0, 2π))"),
     ],
 ))
 
@@ -224,6 +228,13 @@ def _hog_ceil_cells(image, cell_size, n_bins):
     return _hog_from(grow(gx), grow(gy), cell_size, n_bins)
 
 
+def _hog_squared(image, cell_size, n_bins):
+    gx, gy = _gradients(image)
+    theta = np.arctan2(gy, gx) % np.pi
+    bins = np.minimum((theta / (np.pi / n_bins)).astype(np.int64), n_bins - 1)
+    return _cell_sums(gx ** 2 + gy ** 2, bins, cell_size, n_bins)
+
+
 register(Exercise(
     name="hog_cell_histograms",
     contract=_grey_contract,
@@ -262,6 +273,11 @@ register(Exercise(
         Mistake("rows and columns of cells swapped", lambda image, c, b: _hog_cell_histograms(image, c, b).transpose(1, 0, 2),
                 "the result is (H // cell_size, W // cell_size, n_bins): cell (i, j) covers rows "
                 "i·cell_size ... and columns j·cell_size ..."),
+        Mistake("absolute gradients", lambda image, c, b: _hog_from(*(np.abs(g) for g in _gradients(image)), c, b),
+                "use the signed gx and gy in arctan2(gy, gx): their absolute values fold every orientation into "
+                "[0, π/2]"),
+        Mistake("squared magnitude", _hog_squared,
+                "each pixel votes with its gradient magnitude √(gx² + gy²), not with gx² + gy²"),
     ],
     atol=1e-9,
 ))

@@ -151,6 +151,10 @@ register(Exercise(
                 "exp alone is not a probability: divide by the sum of the row so it adds up to 1"),
         Mistake("sum over axis 0", lambda x: np.exp(x) / np.exp(x).sum(axis=0, keepdims=True),
                 "sum over the class axis (the last one, axis=-1), not over the batch (axis=0)"),
+        Mistake("max and sum without keepdims", lambda x: np.exp(x - np.max(x, axis=-1)) / np.sum(np.exp(x - np.max(x, axis=-1)), axis=-1),
+                "without keepdims=True, x.max(axis=-1) and the sum have shape (N,), which does not line up with the "
+                "rows of an (N, C) batch: use x.max(axis=-1, keepdims=True) and .sum(axis=-1, keepdims=True)",
+                raises=("ValueError",)),
     ],
 ))
 
@@ -239,6 +243,9 @@ register(Exercise(
         Mistake("indices used as values", lambda y, t: float(0.5 * ((np.asarray(y, float) - np.asarray(t, float)[..., None]) ** 2).sum()
                                                              / np.atleast_2d(y).shape[0]),
                 "class indices must first become one-hot vectors (np.eye(C)[t]) before subtracting"),
+        Mistake("one-hot targets only", lambda y, t: float(0.5 * np.sum((np.asarray(y) - t) ** 2) / np.atleast_2d(y).shape[0]),
+                "t may hold class indices (a plain int, or an (N,) array), which are not one-hot rows: turn them "
+                "into one-hot rows first, np.eye(C)[t], and only then subtract", raises=("ValueError",)),
     ],
 ))
 
@@ -268,6 +275,9 @@ register(Exercise(
                 "the loss is −[t·log p + (1 − t)·log(1 − p)]: the minus sign makes it positive"),
         Mistake("log of zero", lambda p, t: float(-(np.asarray(t) * np.log(p) + (1 - np.asarray(t)) * np.log(1 - np.asarray(p))).mean()),
                 "p of exactly 0 or 1 gives log(0): clip p into [tiny, 1 − tiny] (np.clip) before the logs"),
+        Mistake("log terms swapped", lambda p, t: float(-(np.asarray(t) * np.log(1 - np.clip(p, 1e-300, 1 - 1e-16))
+                                                          + (1 - np.asarray(t)) * np.log(np.clip(p, 1e-300, 1 - 1e-16))).mean()),
+                "log p belongs to the target 1 and log(1 − p) to the target 0: −[t·log p + (1 − t)·log(1 − p)]"),
     ],
     atol=1e-6,  # a small clip such as 1e-7 is fine
 ))

@@ -118,6 +118,8 @@ register(Exercise(
                 "multiply the old velocity by the momentum coefficient: v = momentum·v − lr·dw"),
         Mistake("plain SGD", lambda w, dw, v, lr, mu: (w - lr * dw, v),
                 "this is plain SGD: keep a velocity v = momentum·v − lr·dw, return it, and move w by it"),
+        Mistake("old velocity returned", lambda w, dw, v, lr, mu: (w + mu * v - lr * dw, v),
+                "return the NEW velocity v = momentum·v − lr·dw as the state, not the one you were given"),
     ],
 ))
 
@@ -149,6 +151,8 @@ register(Exercise(
         Mistake("wrong sign", lambda w, dw, v, lr, mu: (w + mu * (mu * v + lr * dw) + lr * dw, mu * v + lr * dw),
                 "both the velocity and the look-ahead step go downhill: v_new = momentum·v − lr·dw, "
                 "w_new = w + momentum·v_new − lr·dw"),
+        Mistake("no gradient step in the look-ahead", lambda w, dw, v, lr, mu: (w + mu * (mu * v - lr * dw), mu * v - lr * dw),
+                "the Nesterov step is w_new = w + momentum·v_new − lr·dw: keep the − lr·dw after the look-ahead"),
     ],
 ))
 
@@ -229,6 +233,9 @@ register(Exercise(
         Mistake("old h in the step", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(h) + eps), r * h + (1 - r) * dw * dw),
                 "update h first, then divide by √h_new + ε (the step uses the updated average)"),
         *_eps_ignored(_rmsprop_update, "rmsprop_update"),
+        Mistake("dw not squared", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(r * h + (1 - r) * dw) + eps),
+                                                                r * h + (1 - r) * dw),
+                "h is a moving average of the SQUARED gradient: h_new = decay_rate·h + (1 − decay_rate)·dw²"),
     ],
 ))
 
@@ -258,6 +265,11 @@ def _adam_eps_inside(w, dw, m, v, t, lr, b1, b2, eps):
 def _adam_t_minus_one(w, dw, m, v, t, lr, b1, b2, eps):
     m, v = b1 * m + (1 - b1) * dw, b2 * v + (1 - b2) * dw * dw
     return w - lr * (m / (1 - b1 ** (t + 1))) / (np.sqrt(v / (1 - b2 ** (t + 1))) + eps), m, v
+
+
+def _adam_abs(w, dw, m, v, t, lr, b1, b2, eps):
+    m, v = b1 * m + (1 - b1) * dw, b2 * v + (1 - b2) * np.abs(dw)
+    return w - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps), m, v
 
 
 register(Exercise(
@@ -301,5 +313,7 @@ register(Exercise(
         Mistake("t off by one", _adam_t_minus_one,
                 "t is the number of this step, starting at 1: use beta1**t and beta2**t with the t you are given"),
         *_eps_ignored(_adam_update, "adam_update"),
+        Mistake("|dw| in v", _adam_abs,
+                "v averages the SQUARED gradient: v_new = beta2·v + (1 − beta2)·dw², not |dw|"),
     ],
 ))

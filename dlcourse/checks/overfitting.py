@@ -236,5 +236,8 @@ register(Exercise(
         Mistake("only the last matrix", lambda ws, lam: (0.5 * lam * float(np.sum(list(ws.values())[-1] ** 2)),
                                                          {k: lam * W for k, W in ws.items()}),
                 "add up the penalty of EVERY matrix in the dict (penalty = penalty + ..., not penalty = ...)"),
+        Mistake("gradient halved", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: 0.5 * lam * W for k, W in ws.items()}),
+                "the gradient of (weight_decay / 2)·Σ W² is weight_decay·W: the 2 from the derivative of W² cancels "
+                "the 1/2"),
     ],
 ))

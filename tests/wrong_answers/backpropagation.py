@@ -258,11 +258,3 @@ WRONG_ANSWERS = {
         ("biases not summed", net_b_not_summed, "sums over the batch"),
     ],
 }
-
-RIGHT_ANSWERS = {
-    "affine": (affine_forward_right, affine_backward_right),
-    "relu_backward": relu_backward_right,
-    "sigmoid_backward": sigmoid_backward_right,
-    "softmax_with_loss_backward": swl_backward_right,
-    "two_layer_net_gradients": net_right,
-}

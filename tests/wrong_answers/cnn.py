@@ -344,12 +344,3 @@ WRONG_ANSWERS = {
         ("counts as floats", (conv_count_float, affine_count_right), "expected an int"),
     ],
 }
-
-RIGHT_ANSWERS = {
-    "conv_output_size": output_size_right,
-    "conv2d_naive": conv_right,
-    "im2col": im2col_right,
-    "conv2d_backward": conv_backward_right,
-    "maxpool": (pool_forward_right, pool_backward_right),
-    "count_parameters": (conv_count_right, affine_count_right),
-}

@@ -259,10 +259,3 @@ WRONG_ANSWERS = {
         ("loss summed over the batch", softmax_loss_and_grad_loss_summed, "output[0]"),
     ],
 }
-
-RIGHT_ANSWERS = {
-    "numerical_gradient": numerical_gradient_right,
-    "gradient_descent": gradient_descent_right,
-    "minibatch_indices": minibatch_indices_right,
-    "softmax_loss_and_grad": softmax_loss_and_grad_right,
-}

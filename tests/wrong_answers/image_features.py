@@ -279,12 +279,5 @@ WRONG_ANSWERS = {
     ],
 }
 
-RIGHT_ANSWERS = {
-    "polar_features": polar_right,
-    "hue_histogram": hue_histogram_right,
-    "hog_cell_histograms": hog_right,
-    "kmeans_step": kmeans_right,
-}
-
 # another right answer: the expanded distance ‖x‖² − 2x·c + ‖c‖² rounds differently but must pass
 EXTRA_RIGHT_ANSWERS = {"kmeans_step": kmeans_expanded_distance, "hue_histogram": hue_histogram_matplotlib}

@@ -188,10 +188,3 @@ WRONG_ANSWERS = {
         ("log p and log(1 - p) swapped", bce_terms_swapped, "expected 0.279777"),
     ],
 }
-
-RIGHT_ANSWERS = {
-    "softmax": softmax_right,
-    "cross_entropy_error": cross_entropy_right,
-    "mean_squared_error": mse_right,
-    "binary_cross_entropy": bce_right,
-}

@@ -206,11 +206,3 @@ WRONG_ANSWERS = {
         ("|dw| instead of dw² in v", adam_v_not_squared, "values differ"),
     ],
 }
-
-RIGHT_ANSWERS = {
-    "momentum_update": momentum_right,
-    "nesterov_update": nesterov_right,
-    "adagrad_update": adagrad_right,
-    "rmsprop_update": rmsprop_right,
-    "adam_update": adam_right,
-}

@@ -204,9 +204,3 @@ WRONG_ANSWERS = {
         ("mean of the squares", l2_mean, "np.sum"),
     ],
 }
-
-RIGHT_ANSWERS = {
-    "dropout": (dropout_forward_right, dropout_backward_right),
-    "random_shift": random_shift_right,
-    "l2_penalty_and_grad": l2_right,
-}
