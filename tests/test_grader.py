@@ -26,12 +26,12 @@ from dlcourse.builder import answer_cells
 from dlcourse.checks import exercises, get
 from dlcourse.checks.core import Fn, Raised, Rng, Unsupported
 from dlcourse.grader import channel
-from dlcourse.grader.gradebook import HEADER, Gradebook, Row, feedback_path
+from dlcourse.grader.gradebook import HEADER, Gradebook, Row, escape_name, feedback_path
 from dlcourse.grader.judge import judge
 from dlcourse.grader.notebook import seed_for
 from dlcourse.grader.sandbox import build_library, hidden_objects
 from dlcourse.notebooks import exercises_in, nbgrader, read
-from tests.grader_attacks import ATTACKS, EXERCISES
+from tests.grader_attacks import ATTACKS, EXERCISES, Fifo, Symlink
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "01_loss_functions"
@@ -73,25 +73,31 @@ def correct_submission(slug):
 
 def write(path, content):
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
+    if isinstance(content, Symlink):
+        os.symlink(content.target, path)
+    elif isinstance(content, Fifo):
+        os.mkfifo(path)
+    elif isinstance(content, bytes):
         path.write_bytes(content)
     else:
         nbformat.write(content, str(path))
     return path
 
 
-def grade(paths, out, *options, env=None, timeout=600):
+def grade(paths, out, *options, env=None, timeout=600, cwd=ROOT):
     environment = dict(os.environ, **(env or {}))
     command = [sys.executable, "-m", "dlcourse", "grade", *map(str, paths), "--out", str(out), *options]
-    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
+                          errors="surrogateescape")
 
 
 def rows_of(out):
+    """{escape_name(submission): {exercise: row}}, read as a resumed batch reads the gradebook."""
     with open(out, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        assert next(reader) == HEADER
-        table = {}
-        for submission, exercise, points, max_points, status, feedback in reader:
+        assert next(csv.reader(handle)) == HEADER
+    table = {}
+    for submission, rows in Gradebook(out).rows.items():
+        for _, exercise, points, max_points, status, feedback in rows:
             table.setdefault(submission, {})[exercise] = {"points": float(points), "max_points": float(max_points),
                                                           "status": status, "feedback": feedback}
     return table
@@ -157,24 +163,28 @@ def attack_batch(tmp_path_factory):
     if not (HAVE_LECTURE_01 and BWRAP):
         pytest.skip("needs lecture 01 and bubblewrap")
     base = tmp_path_factory.mktemp("attacks")
+    folder = base / "submissions"  # the grader runs here, so the paths given are relative, as an instructor types them
     correct = correct_submission(SLUG)
-    controls = [write(base / "submissions" / f"control_{i}" / f"{SLUG}.ipynb", correct) for i in range(4)]
+    controls = [str(write(folder / f"control_{i}" / f"{SLUG}.ipynb", correct).relative_to(folder)) for i in range(6)]
     canary = base / "canary"
     canary.mkdir()
     listener = Listener()
     public_shapes = sorted({np.shape(case.args[0]) for case in get("softmax").public})
-    ctx = {"solutions": str(ROOT / "solutions" / f"{SLUG}.ipynb"), "peer": str(controls[0].resolve()),
+    ctx = {"solutions": str(ROOT / "solutions" / f"{SLUG}.ipynb"), "peer": str((folder / controls[0]).resolve()),
            "gradebook": str((base / "grades.csv").resolve()), "canary": str(canary.resolve()), "root": str(ROOT),
            "port": listener.port, "marker": f"dlcourse-detached-{uuid.uuid4().hex}", "public_shapes": public_shapes}
-    paths = {}
+    paths = {}  # attack name -> the path as given on the command line
     for attack in ATTACKS:
-        paths[attack.name] = write(base / "submissions" / attack.name / attack.filename, attack.build(correct, ctx))
+        name = os.fsdecode(attack.filename)
+        given = f"{attack.name}/{name}" if attack.folder else name
+        write(folder / given, attack.build(correct, ctx))
+        paths[attack.name] = given
     helper = copy.deepcopy(correct)  # not an attack: a learner's helper in a cell of their own
     answer_cell = next(c for c in helper.cells if nbgrader(c).get("grade_id") == "softmax")
     answer_cell.source = "def softmax(x):\n    return _stable_softmax(x)\n"
     helper.cells.insert(helper.cells.index(answer_cell), nbformat.v4.new_code_cell(
         "def _stable_softmax(x):\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)"))
-    paths["helper_outside"] = write(base / "submissions" / "helper_outside" / f"{SLUG}.ipynb", helper)
+    paths["helper_outside"] = str(write(folder / "helper_outside" / f"{SLUG}.ipynb", helper).relative_to(folder))
     order = []
     for i, attack in enumerate(ATTACKS):  # correct submissions among the attacks
         order.append(paths[attack.name])
@@ -184,14 +194,16 @@ def attack_batch(tmp_path_factory):
     checks_before = (ROOT / "dlcourse" / "checks" / "__init__.py").read_bytes()
     started = time.monotonic()
     try:
-        result = grade(order, base / "grades.csv", "--jobs", "2", "--timeout", str(ATTACK_TIMEOUT))
+        result = grade(order, base / "grades.csv", "--jobs", "2", "--timeout", str(ATTACK_TIMEOUT), cwd=folder)
     finally:
         listener.close()
     seconds = time.monotonic() - started
     survivors = processes_with(ctx["marker"])
     for pid in survivors:  # leave no mess behind even when the test fails
         os.kill(pid, signal.SIGKILL)
-    return {"result": result, "rows": rows_of(base / "grades.csv"), "paths": paths, "controls": controls,
+    rows = rows_of(base / "grades.csv")
+    return {"result": result, "rows": {path: rows.get(escape_name(path)) for path in order}, "paths": paths,
+            "controls": controls,
             "ctx": ctx, "listener": listener, "survivors": survivors, "base": base, "seconds": seconds,
             "checks_unchanged": checks_before == (ROOT / "dlcourse" / "checks" / "__init__.py").read_bytes()}
 
@@ -207,7 +219,7 @@ def test_there_are_enough_attacks():
 @needs_lecture_01
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_attack_scores_nothing(attack_batch, attack):
-    rows = attack_batch["rows"][str(attack_batch["paths"][attack.name])]
+    rows = attack_batch["rows"][attack_batch["paths"][attack.name]]
     points = points_of(SLUG)
     if attack.target == "":
         assert list(rows) == [""]
@@ -230,7 +242,7 @@ def test_correct_submissions_in_the_attack_batch_get_full_marks(attack_batch):
     points = points_of(SLUG)
     assert attack_batch["result"].returncode == 0, attack_batch["result"].stderr[-3000:]
     for control in attack_batch["controls"]:
-        rows = attack_batch["rows"][str(control)]
+        rows = attack_batch["rows"][control]
         assert {n: (r["status"], r["points"]) for n, r in rows.items()} == {n: ("passed", p) for n, p in points.items()}
 
 
@@ -251,8 +263,8 @@ def test_attacks_leave_no_trace_outside_the_sandbox(attack_batch):
 def test_every_submission_gets_a_summary_line_and_a_feedback_file(attack_batch):
     stderr = attack_batch["result"].stderr
     for path in list(attack_batch["paths"].values()) + attack_batch["controls"]:
-        assert f"{path}: " in stderr
-        report = feedback_path(attack_batch["base"] / "grades.csv", str(path))
+        assert f"{escape_name(path)}: " in stderr
+        report = feedback_path(attack_batch["base"] / "grades.csv", path)
         assert report.exists(), path
         assert report.stat().st_size < 100_000, "megabytes of output must not reach the feedback"
     assert "grading" in stderr  # the progress bar
@@ -279,12 +291,12 @@ def test_hidden_cases_expected_values_are_never_shown(attack_batch):
 @needs_lecture_01
 def test_timeouts_and_crashes_do_not_cost_the_other_exercises(attack_batch):
     for name in ("infinite_loop", "ignore_sigterm", "fork_bomb", "os_exit", "segfault"):
-        rows = attack_batch["rows"][str(attack_batch["paths"][name])]
+        rows = attack_batch["rows"][attack_batch["paths"][name]]
         assert [r["status"] for n, r in rows.items() if n != "softmax"] == ["passed"] * 3, name
-    feedback = attack_batch["rows"][str(attack_batch["paths"]["infinite_loop"])]["softmax"]["feedback"]
+    feedback = attack_batch["rows"][attack_batch["paths"]["infinite_loop"]]["softmax"]["feedback"]
     assert f"longer than {ATTACK_TIMEOUT} s" in feedback
-    assert "segmentation fault" in attack_batch["rows"][str(attack_batch["paths"]["segfault"])]["softmax"]["feedback"]
-    assert "processes" in attack_batch["rows"][str(attack_batch["paths"]["fork_bomb"])]["softmax"]["feedback"]
+    assert "segmentation fault" in attack_batch["rows"][attack_batch["paths"]["segfault"]]["softmax"]["feedback"]
+    assert "processes" in attack_batch["rows"][attack_batch["paths"]["fork_bomb"]]["softmax"]["feedback"]
 
 
 @needs_bwrap
@@ -296,6 +308,40 @@ def test_a_helper_outside_the_answer_cells_is_named_in_the_feedback(attack_batch
     assert "_stable_softmax is defined in a cell that is not an answer cell" in rows["softmax"]["feedback"]
     report = feedback_path(attack_batch["base"] / "grades.csv", str(path)).read_text(encoding="utf-8")
     assert "cells you added or changed are not run. They define: _stable_softmax" in report
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_names_from_learners_cannot_inject_formulas_or_terminal_escapes(attack_batch):
+    base, paths = attack_batch["base"], attack_batch["paths"]
+    text = (base / "grades.csv").read_text(encoding="utf-8")
+    cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], "a cell a spreadsheet would evaluate"
+    assert "'=HYPERLINK(" in text
+    assert "\x1b" not in text and "\x1b" not in attack_batch["result"].stderr
+    assert escape_name(paths["escape_name"]).startswith("escape_name/01_loss_functions\\x1b[2K\\x0d\\x1b[1A")
+    for name in ("escape_name", "latin1_name", "formula_name"):
+        report = feedback_path(base / "grades.csv", paths[name]).read_text(encoding="utf-8")
+        assert "\x1b" not in report and "\r" not in report and escape_name(paths[name]) in report
+    assert "latin1_name/01_loss_functions-caf\\xe9.ipynb" in text, "the byte that is not UTF-8 stays visible"
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_the_holes_of_issue_13_are_closed_for_the_reasons_given(attack_batch):
+    def feedback(name, exercise="softmax"):
+        return attack_batch["rows"][attack_batch["paths"][name]][exercise]["feedback"]
+
+    assert "out of memory" in feedback("memfd_memory")
+    assert "out of memory" in feedback("memory_bomb_cell")
+    assert "symbolic link" in feedback("symlink_to_solutions")
+    assert "FIFO" in feedback("fifo")
+    assert f"longer than {ATTACK_TIMEOUT} s" in feedback("slow_transform")
+    assert "cannot tell which assignment" in feedback("formula_name", "")
+    assert attack_batch["seconds"] < 900, "the batch finishes in time, with rows for every submission"
+    stderr = attack_batch["result"].stderr
+    assert "bubblewrap, seccomp, own uid per run" in stderr or os.geteuid() != 0
+    assert "cgroup v" in stderr or "NO cgroup memory and task limit" in stderr, "the cgroup in force is named"
 
 
 # ---------------------------------------------------------------- many correct submissions, every lecture
@@ -421,18 +467,191 @@ def test_assignment_option_and_unknown_assignment(tmp_path):
 
 @needs_lecture_01
 def test_without_bubblewrap_the_grader_warns_and_still_limits(tmp_path):
-    from tests.grader_attacks import INFINITE_LOOP, with_answer
+    """bwrap hidden from PATH (as on macOS or a Linux without it): a loud warning, and time and memory still limited."""
+    from tests.grader_attacks import INFINITE_LOOP, MEMORY_BOMB_CELL, with_answer
     correct = correct_submission(SLUG)
     good = write(tmp_path / "good" / f"{SLUG}.ipynb", correct)
     loop = write(tmp_path / "loop" / f"{SLUG}.ipynb", with_answer(INFINITE_LOOP)(correct, {}))
-    result = grade([good, loop], tmp_path / "grades.csv", "--jobs", "2", "--timeout", "20",
-                   env={"DLCOURSE_GRADER_SANDBOX": "rlimits"})
+    bomb = write(tmp_path / "bomb" / f"{SLUG}.ipynb", with_answer(MEMORY_BOMB_CELL)(correct, {}))
+    no_bwrap = tmp_path / "bin"  # a PATH with the interpreter and nothing else
+    no_bwrap.mkdir()
+    os.symlink(sys.executable, no_bwrap / "python")
+    result = grade([good, loop, bomb], tmp_path / "grades.csv", "--jobs", "2", "--timeout", "20",
+                   env={"PATH": str(no_bwrap), "DLCOURSE_GRADER_MEMORY_MB": "1536"})
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "NOT enforced" in result.stderr and "filesystem isolation" in result.stderr
+    assert "WARNING: bubblewrap (bwrap) is not installed: NOT enforced while grading: filesystem isolation" in result.stderr
+    assert "the seccomp filter" in result.stderr
+    assert "sandbox: resource limits only" in result.stderr
     rows = rows_of(tmp_path / "grades.csv")
     assert all(r["status"] == "passed" for r in rows[str(good)].values())
-    assert rows[str(loop)]["softmax"]["status"] == "timeout"
-    assert [r["status"] for n, r in rows[str(loop)].items() if n != "softmax"] == ["passed"] * 3
+    for path, status in ((loop, "timeout"), (bomb, "error")):
+        assert rows[str(path)]["softmax"]["status"] == status and rows[str(path)]["softmax"]["points"] == 0
+        assert [r["status"] for n, r in rows[str(path)].items() if n != "softmax"] == ["passed"] * 3
+    assert "out of memory" in rows[str(bomb)]["softmax"]["feedback"]
+
+
+@needs_bwrap
+def test_each_run_gets_a_seccomp_filter_a_fresh_uid_and_a_cgroup(monkeypatch):
+    from dlcourse.grader import sandbox, seccomp
+    numbers = seccomp.SYSCALLS.get(os.uname().machine)
+    if numbers is None:
+        pytest.skip(f"no seccomp filter for {os.uname().machine}")
+    monkeypatch.setattr(sandbox, "MEMORY_MB", 1024)
+    probe = f"""
+import ctypes, errno, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+numbers = {json.dumps(numbers)}
+def call(name, *args):
+    return "ok" if libc.syscall(numbers[name], *args) >= 0 else errno.errorcode[ctypes.get_errno()]
+print(json.dumps({{"add_key": call("add_key", b"user", b"k", b"v", 1, -4), "keyctl": call("keyctl", 0, -4, 0),
+                   "memfd_create": call("memfd_create", b"x", 0), "unshare": call("unshare", 0x10000000),
+                   "clone3": call("clone3", 0, 0), "ptrace": call("ptrace", 16, 1, 0, 0),
+                   "mount": call("mount", b"none", b"/tmp", b"tmpfs", 0, 0), "bpf": call("bpf", 0, 0, 0),
+                   "perf_event_open": call("perf_event_open", 0, 0, -1, -1, 0), "uid": os.getuid()}}))
+"""
+    hog = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+for _ in range(32):  # 2 GB of System V shared memory, each segment unmapped after it is written
+    segment = libc.shmget(0, 64 << 20, 0o1000 | 0o600)
+    address = libc.shmat(segment, None, 0)
+    ctypes.memset(address, 1, 64 << 20)
+    libc.shmdt(ctypes.c_void_p(address))
+print("held 2 GB")
+"""
+    workspace = sandbox.Workspace(1)
+    try:
+        library = workspace.library("", {})
+        mode = workspace.detect_mode(library)
+
+        def run(source):
+            cell = {"kind": "code", "exercise": None, "number": 1, "source": source, "transform": False}
+            return workspace.run(library, {"cells": [cell], "exercises": {}}, 60)
+
+        seen = [json.loads(run(probe).output.strip().splitlines()[-1]) for _ in range(2)]
+        for found in seen:
+            denied = {name: value for name, value in found.items() if name not in ("uid", "clone3")}
+            assert set(denied.values()) == {"EPERM"}, found
+            assert found["clone3"] == "ENOSYS", "glibc falls back to clone(), whose flags the filter reads"
+        if os.geteuid() == 0:
+            assert seen[0]["uid"] != seen[1]["uid"] and 0 not in (seen[0]["uid"], seen[1]["uid"]), "a new uid per run"
+        if mode.cgroups is None:
+            pytest.skip("no cgroup can be made here (the grader warns so); the memory part needs one")
+        assert "cgroup v" in mode.name and "memory 1024 MB" in mode.name
+        outcome = run(hog)
+        assert outcome.out_of_memory and outcome.returncode != 0 and "held 2 GB" not in outcome.output
+        leftovers = [p for parent in mode.cgroups.parents.values() for p in Path(parent).glob(f"dlcourse-grade-{os.getpid()}-*")]
+        assert leftovers == [], "every run's cgroup is removed"
+    finally:
+        workspace.close()
+
+
+def test_cgroup_v2_limits_are_written_where_the_kernel_reads_them(tmp_path):
+    from dlcourse.grader import cgroup
+    parent = tmp_path / "fs" / "grading"
+    parent.mkdir(parents=True)
+    (parent / "cgroup.controllers").write_text("cpu memory pids\n")
+    (parent / "cgroup.subtree_control").write_text("memory pids\n")
+    mountinfo, own = tmp_path / "mountinfo", tmp_path / "cgroup"
+    mountinfo.write_text(f"30 1 0:26 / {tmp_path / 'fs'} rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n")
+    own.write_text("0::/grading\n")
+    found, why = cgroup._v2_parent(cgroup._mounts(mountinfo), cgroup._own_paths(own))
+    assert (found, why) == (parent, "")
+    run = cgroup.Cgroups(2, {"unified": parent}).create(1 << 30, 64)
+    directory = run.dirs["unified"]
+    assert (directory / "memory.max").read_text() == str(1 << 30) and (directory / "pids.max").read_text() == "64"
+    assert run.procs_files == [str(directory / "cgroup.procs")]
+    (parent / "cgroup.controllers").write_text("cpu io\n")
+    found, why = cgroup._v2_parent(cgroup._mounts(mountinfo), cgroup._own_paths(own))
+    assert found is None and "does not offer the memory and pids controllers (it has: cpu io)" in why
+    with pytest.raises(cgroup.CgroupUnavailable, match="turned off by DLCOURSE_GRADER_CGROUP=none"):
+        cgroup.detect("none")
+
+
+def test_the_seccomp_program_is_well_formed():
+    from dlcourse.grader import seccomp
+    for machine in ("x86_64", "aarch64"):
+        program = seccomp.program(machine)
+        assert len(program) % 8 == 0 and len(program) // 8 < 4096
+        numbers = seccomp.SYSCALLS[machine]
+        assert set(seccomp.DENIED) <= set(numbers)
+        assert len(set(numbers.values())) == len(numbers), "two names with one number: a typo in the table"
+    assert seccomp.program("sparc64") is None
+
+
+def test_a_submission_is_read_only_as_a_regular_file(tmp_path):
+    from dlcourse.grader.notebook import InvalidSubmission, read_regular_file
+    real = tmp_path / "real.ipynb"
+    real.write_bytes(b"{}")
+    assert read_regular_file(real, 10) == b"{}"
+    (tmp_path / "link.ipynb").symlink_to(real)
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    (tmp_path / "folder.ipynb").mkdir()
+    (tmp_path / "big.ipynb").write_bytes(b"x" * 11)
+    for name, reason in (("link.ipynb", "symbolic link"), ("pipe.ipynb", "FIFO"), ("folder.ipynb", "directory"),
+                         ("big.ipynb", "at most 0 MB"), ("missing.ipynb", "no such file")):
+        with pytest.raises(InvalidSubmission, match=reason):
+            read_regular_file(tmp_path / name, 10)
+    with pytest.raises(InvalidSubmission, match="device"):
+        read_regular_file("/dev/zero", 10)
+
+
+def test_names_are_escaped_and_formulas_neutralised_and_resuming_finds_them(tmp_path):
+    out = tmp_path / "grades.csv"
+    names = ["=1+1.ipynb", "+x.ipynb", "-x.ipynb", "@x.ipynb", "'quoted.ipynb", os.fsdecode(b"caf\xe9.ipynb"),
+             "esc\x1b[2K\r.ipynb", "back\\slash\\xe9.ipynb", "plain/01_loss_functions.ipynb"]
+    book = Gradebook(out)
+    book.set_order(names)
+    for name in names:
+        book.add(name, [Row(name, "softmax", 0, 2, "failed", "-1 is wrong\n\x1b[31mred\tend")])
+    text = out.read_text(encoding="utf-8")
+    cells = [cell for row in csv.reader(text.splitlines()) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "\x1b" not in text and "caf\\xe9.ipynb" in text and "plain/01_loss_functions.ipynb" in text
+    assert len({escape_name(n) for n in names}) == len(names), "two paths never share a name"
+    again = Gradebook(out)
+    assert all(again.graded(name) for name in names), "a resumed batch skips every one of them"
+    assert rows_of(out)[escape_name("=1+1.ipynb")]["softmax"]["feedback"] == "-1 is wrong\n\\x1b[31mred\tend"
+
+
+def test_a_failure_while_recording_one_submission_costs_only_its_rows(tmp_path, monkeypatch):
+    import dlcourse.grader as grader
+    out = tmp_path / "grades.csv"
+    book, said = Gradebook(out), []
+    real_write = grader.atomic_write
+
+    def flaky(path, text):
+        if "bad" in str(path):
+            raise OSError("File name too long")
+        return real_write(path, text)
+
+    monkeypatch.setattr(grader, "atomic_write", flaky)
+    for name in ("good.ipynb", "bad.ipynb", "later.ipynb"):
+        graded = grader.Graded(name, [Row(name, "softmax", 2, 2, "passed", "fine")], "report", f"{name}: 2/2 points")
+        grader._record(graded, out, book, said.append)
+    rows = rows_of(out)
+    assert [rows[n]["softmax"]["status"] for n in ("good.ipynb", "bad.ipynb", "later.ipynb")] == \
+        ["passed", "error", "passed"]
+    assert "File name too long" in rows["bad.ipynb"]["softmax"]["feedback"] and rows["bad.ipynb"]["softmax"]["points"] == 0
+    assert any("bad.ipynb: internal grader error" in line for line in said)
+
+
+def test_the_ipython_transformation_happens_in_the_sandbox_not_in_the_grader():
+    from dlcourse.grader.notebook import defined_names, job, load_assignment
+    if not HAVE_LECTURE_01:
+        pytest.skip("needs lecture 01")
+    assignment = load_assignment(ROOT / "exercises" / f"{SLUG}.ipynb")
+    slow = "x = %time 1\n" * 20_000 + "def softmax(x):\n    return x\n"
+    started = time.monotonic()
+    spec = job(assignment, {"softmax": slow})
+    names = defined_names([slow])
+    assert time.monotonic() - started < 5, "the grader process never runs IPython on a learner's text"
+    cell = next(c for c in spec["cells"] if c["kind"] == "answer" and c["exercise"] == "softmax")
+    assert cell["transform"] and cell["source"] == slow
+    assert {"x", "softmax"} <= names
 
 
 # ---------------------------------------------------------------- units: judging, channel, sanitized library

@@ -130,6 +130,16 @@ class Run:
                     found.add(int(line))
         return found
 
+    def unreclaimable(self):
+        """Bytes of anonymous memory and shared memory (shmem, memfd, tmpfs) charged to the cgroup: what the
+        kernel cannot drop when the limit is near. (A run at its hard limit with only code pages left to drop
+        thrashes for minutes before the kernel's OOM killer acts: the watchdog reads this and stops it first.)"""
+        stat = _read(self._memory_dir() / "memory.stat")
+        if self.version == 2:
+            return _counter(stat, "anon") + _counter(stat, "shmem")
+        return (_counter(stat, "total_rss") or _counter(stat, "rss")) + (_counter(stat, "total_shmem")
+                                                                         or _counter(stat, "shmem"))
+
     def oom_kills(self):
         """How many processes the kernel killed for reaching the memory limit."""
         if self.version == 2:

@@ -34,6 +34,12 @@ MAX_OUTPUT = 64 * 1024  # bytes of stdout/stderr kept (head and tail); the rest 
 MAX_RESULTS = 64 * 1024 * 1024  # bytes of result records accepted from one run
 SCRATCH_MB = 256  # size of the sandbox's tmpfs scratch directory
 
+
+def hard_memory_limit():
+    """The cgroup's memory limit in bytes: above MEMORY_MB, where the watchdog stops a run, so that the kernel's
+    limit is the backstop for what grows faster than the watchdog looks (every 0.2 s)."""
+    return (MEMORY_MB << 20) + max(256 << 20, (MEMORY_MB << 20) // 4)
+
 # Library objects that give an exercise's answer away without sharing its name (see the package docstring).
 ALSO_HIDDEN = {
     "softmax": ("functions.log_softmax", "layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss"),
@@ -490,7 +496,7 @@ class Workspace:
         try:
             limits = self._limits(timeout, uid, mode.bwrap)
             if mode.cgroups:
-                run_cgroup = mode.cgroups.create(MEMORY_MB << 20, MAX_TASKS)
+                run_cgroup = mode.cgroups.create(hard_memory_limit(), MAX_TASKS)
             join = {"join": run_cgroup.procs_files} if run_cgroup else {}
             wrapper = [self.python, "-I", "-S", "-B"]
             if mode.bwrap:
@@ -583,7 +589,11 @@ class Workspace:
             if time.monotonic() >= next_watch:
                 next_watch = time.monotonic() + 0.2
                 tasks, rss = _tree_usage(process.pid)
-                if tasks >= MAX_TASKS - 8:
+                held = run_cgroup.unreclaimable() if run_cgroup else 0
+                if held > MEMORY_MB << 20:
+                    killed = (f"it ran out of memory: its processes, shared memory and in-memory files held more "
+                              f"than {MEMORY_MB} MB together")
+                elif tasks >= MAX_TASKS - 8:
                     killed = f"it started too many processes or threads ({tasks} at once; the limit is {MAX_TASKS - 8})"
                 elif rss > (MEMORY_MB << 20) * 2:
                     killed = f"its processes used more than {2 * MEMORY_MB} MB of memory together"

