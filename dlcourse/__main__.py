@@ -14,10 +14,16 @@ def main(argv=None):
     check.add_argument("notebook")
     check.add_argument("--timeout", type=float, default=120, help="seconds per cell (default 120)")
 
-    grade = commands.add_parser("grade", help="grade learners' submissions into a CSV gradebook")
-    grade.add_argument("submissions", nargs="+")
-    grade.add_argument("--out", required=True, help="the gradebook CSV to write")
-    grade.add_argument("--jobs", type=int, default=1)
+    grade = commands.add_parser("grade", help="grade learners' submissions into a CSV gradebook",
+                                description="Grade learners' notebooks: only their answer cells are run, in a "
+                                "sandbox, on hidden inputs; one gradebook row per (submission, exercise).")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb",
+                       help="learners' notebooks, e.g. submissions/*/*.ipynb (one folder per learner); each is "
+                       "matched to its assignment by its file name NN_slug.ipynb unless --assignment is given")
+    grade.add_argument("--out", required=True, help="the gradebook CSV to write; an existing one is resumed "
+                       "(finished rows are kept)")
+    grade.add_argument("--jobs", type=int, default=1,
+                       help="how many submissions to grade at once (default 1; at most one per core helps)")
     grade.add_argument("--timeout", type=float, default=120, help="seconds per submission (default 120)")
     grade.add_argument("--assignment", help="NN_slug of the assignment for every submission")
 
