@@ -29,3 +29,30 @@ def labels_to_indices(t, n_samples, n_classes, where):
         raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}], "
                          f"got values from {t.min()} to {t.max()}")
     return t
+
+
+def batchnorm_settings(gamma, beta, momentum, eps, where):
+    """(gamma, beta) as float copies owned by the layer, after checking them and momentum and eps."""
+    gamma, beta = float_array(gamma, "gamma", where).copy(), float_array(beta, "beta", where).copy()
+    if gamma.ndim != 1 or beta.shape != gamma.shape:
+        raise ValueError(f"{where}: gamma and beta must be (D,) or (C,) of the same shape, "
+                         f"got gamma.shape={gamma.shape}, beta.shape={beta.shape}")
+    if not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"{where}: momentum is the weight of the old running average and must be in [0, 1], "
+                         f"got {momentum}")
+    if not eps > 0.0:
+        raise ValueError(f"{where}: eps keeps √(σ² + ε) away from 0 and must be > 0, got {eps}")
+    return gamma, beta
+
+
+def check_batchnorm_input(x, n_features, train, where):
+    """x must be (N, D) or (N, C, H, W) with D or C = n_features, and in training hold two values per feature."""
+    if x.ndim not in (2, 4):
+        raise ValueError(f"{where}: x must be (N, D) or (N, C, H, W), got shape {x.shape}")
+    if x.shape[1] != n_features:
+        unit = "features" if x.ndim == 2 else "channels"
+        raise ValueError(f"{where}: x has {x.shape[1]} {unit}, gamma expects {n_features} "
+                         f"(x.shape={x.shape}, gamma.shape=({n_features},))")
+    if train and x.size < 2 * x.shape[1]:  # one value per feature has variance 0: x̂ would be 0 whatever x is
+        raise ValueError(f"{where}: training needs more than one value per feature to estimate the batch "
+                         f"statistics, got x.shape={x.shape}; use train=False to normalise with the running ones")

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._validate import float_array, labels_to_indices
+from ._validate import batchnorm_settings, check_batchnorm_input, float_array, labels_to_indices
 from .functions import sigmoid
 
 
@@ -202,6 +202,75 @@ class Dropout:
 
     def backward(self, dout):
         return dout if self.mask is None else dout * self.mask
+
+
+def _per_feature(x):
+    """(axes BatchNorm averages over, shape gamma is broadcast as) for x (N, D) or (N, C, H, W).
+
+    (N, D): per feature over the batch, axes (0,), gamma as (1, D). (N, C, H, W): per channel over the batch
+    and every position, axes (0, 2, 3), gamma as (1, C, 1, 1).
+    """
+    return ((0,), (1, -1)) if x.ndim == 2 else ((0, 2, 3), (1, -1, 1, 1))
+
+
+class BatchNorm:
+    """Batch normalisation (배치 정규화): normalise every feature over the batch, then scale and shift.
+
+    gamma, beta: (D,) for x: (N, D), or (C,) for x: (N, C, H, W), normalised per channel over N, H and W.
+    With m the number of values per feature (N, or N·H·W), forward(x, train=True) computes per feature
+        μ = (1/m) Σ x,   σ² = (1/m) Σ (x - μ)²  (biased),   x̂ = (x - μ) / √(σ² + ε),   out = γ·x̂ + β
+    and updates the running averages used at test time (``running_mean`` starts at 0, ``running_var`` at 1):
+        running = momentum · running + (1 - momentum) · batch value
+    (torch.nn.BatchNorm1d/2d's momentum=0.1 is this momentum=0.9; torch's running_var takes the unbiased
+    m/(m - 1)·σ² instead, while it too normalises with the biased σ²).
+    forward(x, train=False) uses running_mean and running_var instead of μ and σ², so a sample's output no
+    longer depends on the rest of its batch. Caches x̂, σ = √(σ² + ε) and the mode.
+    Backward: dβ = Σ dout, dγ = Σ dout·x̂, dx̂ = γ·dout, and in training, where μ and σ depend on x too,
+        dx = (1/(m·σ)) · (m·dx̂ - Σ dx̂ - x̂·Σ(dx̂·x̂))  =  (γ/σ)/m · (m·dout - Σ dout - x̂·Σ(dout·x̂));
+    in evaluation the running statistics are constants and dx = γ·dout / σ.
+    Example: BatchNorm(np.ones(64), np.zeros(64)) after an Affine layer with 64 outputs.
+    """
+
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
+        gamma, beta = batchnorm_settings(gamma, beta, momentum, eps, "BatchNorm")
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.params = {"gamma": gamma, "beta": beta}
+        self.grads = {"gamma": np.zeros_like(gamma), "beta": np.zeros_like(beta)}
+        self.running_mean = np.zeros_like(gamma)
+        self.running_var = np.ones_like(gamma)
+        self.x_hat = None
+        self.std = None
+        self.train = None
+
+    def forward(self, x, train=True):
+        x = _floats(x, "x", "BatchNorm.forward")
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        check_batchnorm_input(x, len(gamma), train, "BatchNorm.forward")
+        axes, shape = _per_feature(x)
+        if train:
+            mean = x.mean(axis=axes)
+            var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+            self.running_mean = self.momentum * self.running_mean + (1.0 - self.momentum) * mean
+            self.running_var = self.momentum * self.running_var + (1.0 - self.momentum) * var
+        else:
+            mean, var = self.running_mean, self.running_var
+        self.train = bool(train)
+        self.std = np.sqrt(var + self.eps)
+        self.x_hat = (x - mean.reshape(shape)) / self.std.reshape(shape)
+        return gamma.reshape(shape) * self.x_hat + beta.reshape(shape)
+
+    def backward(self, dout):
+        x_hat = self.x_hat
+        axes, shape = _per_feature(dout)
+        self.grads["beta"] = dout.sum(axis=axes)
+        self.grads["gamma"] = (dout * x_hat).sum(axis=axes)
+        dx_hat = dout * self.params["gamma"].reshape(shape)
+        std = self.std.reshape(shape)
+        if not self.train:
+            return dx_hat / std
+        m = dout.size // dout.shape[1]
+        return (m * dx_hat - dx_hat.sum(axis=axes, keepdims=True)
+                - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True)) / (m * std)
 
 
 class SoftmaxWithLoss:

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ._validate import float_array, labels_to_indices
+from ._validate import batchnorm_settings, check_batchnorm_input, float_array, labels_to_indices
 from .layers import conv_output_size
 
 
@@ -173,6 +173,80 @@ class Dropout:
         dx = _zeros_like_float(dout)
         for index in np.ndindex(dout.shape):
             dx[index] = dout[index] * self.mask[index]
+        return dx
+
+
+class BatchNorm:
+    """Batch normalisation feature by feature and value by value; the backward pass goes through the graph
+    x → μ → σ² → x̂ → out one node at a time (x̂'s gradient, then σ²'s, then μ's, then x's).
+
+    Same contract as layers.BatchNorm: gamma, beta (D,) for x (N, D), or (C,) for x (N, C, H, W).
+    """
+
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
+        gamma, beta = batchnorm_settings(gamma, beta, momentum, eps, "naive.BatchNorm")
+        self.params = {"gamma": gamma, "beta": beta}
+        self.grads = {"gamma": np.zeros_like(self.params["gamma"]), "beta": np.zeros_like(self.params["beta"])}
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.running_mean = np.zeros_like(self.params["gamma"])
+        self.running_var = np.ones_like(self.params["gamma"])
+        self.x, self.mean, self.var, self.x_hat, self.train = None, None, None, None, None
+
+    @staticmethod
+    def _positions(shape, c):
+        """Every index of feature (or channel) c: (n, c) for (N, D), (n, c, i, j) for (N, C, H, W)."""
+        if len(shape) == 2:
+            return [(n, c) for n in range(shape[0])]
+        return [(n, c, i, j) for n in range(shape[0]) for i in range(shape[2]) for j in range(shape[3])]
+
+    def forward(self, x, train=True):
+        x = float_array(x, "x", "naive.BatchNorm.forward")
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        check_batchnorm_input(x, len(gamma), train, "naive.BatchNorm.forward")
+        self.x, self.train = x, bool(train)
+        self.mean, self.var = np.zeros(len(gamma)), np.zeros(len(gamma))
+        self.x_hat, out = np.zeros_like(x), np.zeros_like(x)
+        for c in range(len(gamma)):
+            positions = self._positions(x.shape, c)
+            m = len(positions)
+            if train:
+                mean = sum(x[p] for p in positions) / m
+                var = sum((x[p] - mean) ** 2 for p in positions) / m  # biased: divided by m, not m - 1
+                self.running_mean[c] = self.momentum * self.running_mean[c] + (1 - self.momentum) * mean
+                self.running_var[c] = self.momentum * self.running_var[c] + (1 - self.momentum) * var
+            else:
+                mean, var = self.running_mean[c], self.running_var[c]
+            self.mean[c], self.var[c] = mean, var
+            for p in positions:
+                self.x_hat[p] = (x[p] - mean) / math.sqrt(var + self.eps)
+                out[p] = gamma[c] * self.x_hat[p] + beta[c]
+        return out
+
+    def backward(self, dout):
+        gamma = self.params["gamma"]
+        dx = _zeros_like_float(dout)
+        dgamma, dbeta = np.zeros_like(gamma), np.zeros_like(gamma)
+        for c in range(len(gamma)):
+            positions = self._positions(dout.shape, c)
+            m, mean, var = len(positions), self.mean[c], self.var[c]
+            std = math.sqrt(var + self.eps)
+            d_x_hat = {}
+            for p in positions:  # out = γ·x̂ + β
+                dbeta[c] += dout[p]
+                dgamma[c] += dout[p] * self.x_hat[p]
+                d_x_hat[p] = dout[p] * gamma[c]
+            if not self.train:  # running statistics are constants: only the path through x̂ = (x - μ)/σ
+                for p in positions:
+                    dx[p] = d_x_hat[p] / std
+                continue
+            # x̂ = (x - μ) · (σ² + ε)^(-1/2): σ² collects from every x̂ of its feature
+            d_var = sum(d_x_hat[p] * (self.x[p] - mean) * -0.5 * (var + self.eps) ** -1.5 for p in positions)
+            # μ reaches the output directly through x - μ, and through σ² = (1/m) Σ (x - μ)²
+            d_mean = (sum(-d_x_hat[p] / std for p in positions)
+                      + d_var * sum(-2.0 * (self.x[p] - mean) for p in positions) / m)
+            for p in positions:  # x reaches the output three ways: through x̂, through σ² and through μ
+                dx[p] = d_x_hat[p] / std + d_var * 2.0 * (self.x[p] - mean) / m + d_mean / m
+        self.grads["gamma"], self.grads["beta"] = dgamma, dbeta
         return dx
 
 

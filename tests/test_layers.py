@@ -124,7 +124,8 @@ def _assert_agree(fast, slow, x, **kwargs):
     dx_fast, dx_slow = fast.backward(dout), slow.backward(dout)
     assert np.max(np.abs(dx_fast - dx_slow)) <= AGREE_TOL * max(1.0, np.max(np.abs(dx_slow)))
     for name in fast.grads:
-        assert np.max(np.abs(fast.grads[name] - slow.grads[name])) <= AGREE_TOL * max(1.0, np.max(np.abs(slow.grads[name])))
+        scale = max(1.0, np.max(np.abs(slow.grads[name])))
+        assert np.max(np.abs(fast.grads[name] - slow.grads[name])) <= AGREE_TOL * scale
 
 
 @pytest.mark.parametrize("kind, shape", DENSE_CASES)
@@ -259,3 +260,155 @@ def test_rel_error_floors_the_denominator():
     assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
     assert rel_error([1e-12], [0.0]) == pytest.approx(1e-4)
     assert rel_error([1.0], [1.0 + 1e-9]) < 1e-9
+
+
+# ---------------------------------------------------------------- batch normalisation
+
+BATCHNORM_SHAPES = [(4, 3), (7, 1), (2, 3, 2, 2), (3, 2, 1, 4)]
+
+
+def make_batchnorm(module, shape, seed=11, momentum=0.9):
+    """A BatchNorm with random γ, β and an input with non-trivial mean and spread per feature."""
+    rng = np.random.default_rng(seed)
+    channels = shape[1]
+    layer = module.BatchNorm(rng.uniform(0.5, 2.0, channels), rng.standard_normal(channels), momentum=momentum)
+    x = rng.standard_normal(shape) * 3.0 + rng.standard_normal(channels).reshape((1, -1) + (1,) * (len(shape) - 2))
+    return layer, x
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("shape", BATCHNORM_SHAPES)
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm_gradient_check(module, shape, train):
+    layer, x = make_batchnorm(module, shape)
+    if not train:  # running statistics that differ from the batch's, so the two modes are told apart
+        layer.running_mean = np.linspace(-1.0, 1.0, shape[1])
+        layer.running_var = np.linspace(0.5, 4.0, shape[1])
+    errors = check_layer(layer, x, train=train)
+    assert set(errors) == {"x", "gamma", "beta"}
+    assert max(errors.values()) < GRAD_TOL, errors
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("shape", BATCHNORM_SHAPES)
+def test_batchnorm_training_output_has_zero_mean_unit_variance_then_gamma_and_beta(module, shape):
+    layer, x = make_batchnorm(module, shape)
+    out = layer.forward(x, train=True)
+    axes = (0,) if len(shape) == 2 else (0, 2, 3)
+    per_feature = (1, -1) + (1,) * (len(shape) - 2)
+    normalised = (out - layer.params["beta"].reshape(per_feature)) / layer.params["gamma"].reshape(per_feature)
+    np.testing.assert_allclose(normalised.mean(axis=axes), 0.0, atol=1e-12)
+    variance = x.var(axis=axes)  # biased, as the layer uses
+    np.testing.assert_allclose(normalised.var(axis=axes), variance / (variance + layer.eps), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", BATCHNORM_SHAPES)
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm_fast_and_naive_agree(shape, train):
+    fast, x = make_batchnorm(layers, shape)
+    slow, _ = make_batchnorm(naive, shape)
+    for layer in (fast, slow):
+        layer.forward(x * 0.5 + 1.0, train=True)  # move the running statistics away from (0, 1)
+    _assert_agree(fast, slow, x, train=train)
+    np.testing.assert_allclose(fast.running_mean, slow.running_mean, rtol=AGREE_TOL, atol=AGREE_TOL)
+    np.testing.assert_allclose(fast.running_var, slow.running_var, rtol=AGREE_TOL, atol=AGREE_TOL)
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3, 3)])
+def test_batchnorm_running_averages_follow_the_contract(module, shape):
+    layer, x = make_batchnorm(module, shape, momentum=0.8)
+    axes = (0,) if len(shape) == 2 else (0, 2, 3)
+    assert np.array_equal(layer.running_mean, np.zeros(shape[1]))
+    assert np.array_equal(layer.running_var, np.ones(shape[1]))
+    expected_mean, expected_var = np.zeros(shape[1]), np.ones(shape[1])
+    for step in range(3):
+        batch = x + step
+        layer.forward(batch, train=True)
+        # running = momentum · running + (1 - momentum) · batch, with the biased batch variance
+        expected_mean = 0.8 * expected_mean + 0.2 * batch.mean(axis=axes)
+        expected_var = 0.8 * expected_var + 0.2 * batch.var(axis=axes)
+        np.testing.assert_allclose(layer.running_mean, expected_mean, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(layer.running_var, expected_var, rtol=1e-13)
+    before = (layer.running_mean.copy(), layer.running_var.copy())
+    layer.forward(x * 10.0, train=False)  # evaluation never changes the running statistics
+    assert np.array_equal(layer.running_mean, before[0]) and np.array_equal(layer.running_var, before[1])
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+def test_batchnorm_evaluation_uses_the_running_statistics_sample_by_sample(module):
+    layer, x = make_batchnorm(module, (6, 4))
+    layer.running_mean = np.array([1.0, -2.0, 0.5, 0.0])
+    layer.running_var = np.array([4.0, 0.25, 1.0, 9.0])
+    out = layer.forward(x, train=False)
+    gamma, beta = layer.params["gamma"], layer.params["beta"]
+    expected = gamma * (x - layer.running_mean) / np.sqrt(layer.running_var + layer.eps) + beta
+    np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13)
+    # a sample's output no longer depends on its batch, and a batch of one is fine
+    np.testing.assert_allclose(layer.forward(x[2:3], train=False), expected[2:3], rtol=1e-13, atol=1e-13)
+    assert not np.allclose(layer.forward(x, train=True), expected)
+
+
+def test_batchnorm_trains_inside_a_sequential_and_predicts_with_running_statistics():
+    from dlcourse.network import Sequential
+    from dlcourse.optim import SGD
+
+    rng = np.random.default_rng(12)
+    x, t = rng.standard_normal((32, 5)), rng.integers(0, 3, size=32)
+    net = Sequential([layers.Affine(rng.standard_normal((5, 8)), np.zeros(8)),
+                      layers.BatchNorm(np.ones(8), np.zeros(8)),
+                      layers.ReLU(), layers.Affine(rng.standard_normal((8, 3)), np.zeros(3))])
+    assert {"1.gamma", "1.beta"} <= set(net.params)
+    first = net.loss(x, t)
+    optimizer = SGD(0.1)
+    for _ in range(30):
+        net.loss(x, t)
+        net.backward()
+        optimizer.update(net.params, net.grads)
+    assert net.loss(x, t) < 0.8 * first
+    assert not np.allclose(net.layers[1].params["gamma"], 1.0)  # the optimiser updated γ in place
+    np.testing.assert_allclose(net.forward(x[:1]), net.forward(x)[:1], rtol=1e-12)  # evaluation: per sample
+
+
+@pytest.mark.parametrize("module, where", [(layers, "BatchNorm"), (naive, "naive.BatchNorm")], ids=["fast", "naive"])
+def test_batchnorm_bad_input_says_what_was_expected(module, where):
+    layer = module.BatchNorm(np.ones(4), np.zeros(4))
+    with pytest.raises(ValueError) as error:
+        layer.forward(np.zeros((8, 5)))
+    assert str(error.value) == (f"{where}.forward: x has 5 features, gamma expects 4 "
+                                "(x.shape=(8, 5), gamma.shape=(4,))")
+    with pytest.raises(ValueError) as error:
+        layer.forward(np.zeros((2, 3, 5, 5)))
+    assert str(error.value) == (f"{where}.forward: x has 3 channels, gamma expects 4 "
+                                "(x.shape=(2, 3, 5, 5), gamma.shape=(4,))")
+    with pytest.raises(ValueError, match=rf"^{where}.forward: x must be \(N, D\) or \(N, C, H, W\), "
+                                         r"got shape \(2, 4, 3\)$"):
+        layer.forward(np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match=rf"^{where}.forward: training needs more than one value per feature .* "
+                                         r"got x.shape=\(1, 4\); use train=False"):
+        layer.forward(np.zeros((1, 4)))
+    assert layer.forward(np.zeros((1, 4)), train=False).shape == (1, 4)
+    with pytest.raises(ValueError, match=rf"^{where}.forward: x must be a real numeric array, got dtype <U1"):
+        layer.forward(np.array([["a"] * 4] * 2))
+    with pytest.raises(ValueError, match=rf"^{where}: gamma and beta must be \(D,\) or \(C,\) of the same shape, "
+                                         r"got gamma.shape=\(4,\), beta.shape=\(3,\)$"):
+        module.BatchNorm(np.ones(4), np.zeros(3))
+    with pytest.raises(ValueError, match=r"gamma.shape=\(2, 2\)"):
+        module.BatchNorm(np.ones((2, 2)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=rf"^{where}: momentum .* must be in \[0, 1\], got 1.5$"):
+        module.BatchNorm(np.ones(4), np.zeros(4), momentum=1.5)
+    with pytest.raises(ValueError, match=rf"^{where}: eps .* must be > 0, got 0$"):
+        module.BatchNorm(np.ones(4), np.zeros(4), eps=0)
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+def test_batchnorm_never_modifies_its_arguments(module):
+    rng = np.random.default_rng(13)
+    gamma, beta, x, dout = np.ones(3), np.zeros(3), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    copies = [a.copy() for a in (gamma, beta, x, dout)]
+    layer = module.BatchNorm(gamma, beta)
+    layer.forward(x)
+    layer.backward(dout)
+    layer.params["gamma"] -= 1.0  # training the layer must not change the caller's gamma
+    for original, current in zip(copies, (gamma, beta, x, dout)):
+        assert np.array_equal(original, current)

@@ -47,7 +47,7 @@ def test_contract_names_exist():
         "dlcourse.functions": ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "mean_squared_error",
                                "cross_entropy_error"],
         "dlcourse.layers": ["Affine", "ReLU", "LeakyReLU", "PReLU", "Sigmoid", "Tanh", "Dropout", "SoftmaxWithLoss",
-                            "Conv2d", "MaxPool2d", "Flatten"],
+                            "Conv2d", "MaxPool2d", "Flatten", "BatchNorm"],
         "dlcourse.gradcheck": ["numerical_gradient", "rel_error"],
         "dlcourse.optim": ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"],
         "dlcourse.data": ["load_digits"],
