@@ -1,4 +1,4 @@
-"""Activation and loss functions of lectures 01 and 04.
+"""Activation and loss functions of lectures 01, 02 and 04.
 
 Every function works on one sample (1-D) or a batch whose first axis is the sample axis. Losses are
 averaged over the batch. Labels ``t`` may be one-hot (same shape as ``y``) or class indices.
@@ -51,14 +51,14 @@ def softmax(x):
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
-def _as_batch(y, t, where):
-    y = float_array(y, "y", where)
+def _as_batch(y, t, where, name="y"):
+    y = float_array(y, name, where)
     if y.ndim == 1:
         y = y[np.newaxis, :]
         t = np.asarray(t)
         t = t[np.newaxis] if t.ndim in (0, 1) else t
     if y.ndim != 2:
-        raise ValueError(f"{where}: y must have shape (C,) or (N, C), got {y.shape}")
+        raise ValueError(f"{where}: {name} must have shape (C,) or (N, C), got {y.shape}")
     return y, t
 
 
@@ -80,6 +80,48 @@ def cross_entropy_error(y, t):
         return float(-(t_arr * np.log(np.maximum(y, tiny))).sum() / n)
     idx = labels_to_indices(t_arr, n, n_classes, "cross_entropy_error")
     return float(-np.log(np.maximum(y[np.arange(n), idx], tiny)).sum() / n)
+
+
+def _hinge_margins(scores, t, delta, where):
+    """(margins (N, C), class indices (N,), scores (N, C)): max(0, s_j - s_y + Δ), 0 in the true class's column."""
+    scores, t = _as_batch(scores, t, where, name="scores")
+    if not (np.isfinite(delta) and delta >= 0):
+        raise ValueError(f"{where}: delta is the margin Δ the true class must win by and must be >= 0, got {delta}")
+    n, n_classes = scores.shape
+    idx = labels_to_indices(t, n, n_classes, where)
+    true_scores = scores[np.arange(n), idx][:, np.newaxis]
+    margins = np.maximum(0.0, scores - true_scores + delta)
+    margins[np.arange(n), idx] = 0.0  # the sum runs over j ≠ y_i: the true class never charges itself Δ
+    return margins, idx, scores
+
+
+def svm_loss(scores, t, delta=1.0):
+    """Multiclass SVM (hinge) loss, averaged over the batch: L = (1/N) Σ_i L_i with
+
+        L_i = Σ_{j≠y_i} max(0, s_j - s_{y_i} + Δ).
+
+    A wrong class j costs nothing once the true class's score beats it by the margin Δ; unlike the
+    cross-entropy error, a loss of exactly 0 is reached. scores: (C,) or (N, C) raw scores (no softmax);
+    t: class indices (scalar or (N,)) or one-hot like scores; delta: the margin Δ >= 0.
+    Example: svm_loss([3.2, 5.1, -1.7], 0) = max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9.
+    """
+    margins, _, scores = _hinge_margins(scores, t, delta, "svm_loss")
+    return float(margins.sum() / scores.shape[0])
+
+
+def svm_loss_and_grad_scores(scores, t, delta=1.0):
+    """svm_loss and its gradient with respect to the scores: (L, dL/ds), dL/ds shaped like scores.
+
+    Every wrong class j whose margin is violated (s_j - s_{y_i} + Δ > 0) gets +1/N, and the true class
+    gets -1/N for each of them; where the margin is met the gradient is 0 (at exactly 0, the kink, 0 too).
+    For a linear classifier s = x·W + b this gives dW = xᵀ·(dL/ds) and db = Σ_i dL/ds.
+    """
+    margins, idx, scores_2d = _hinge_margins(scores, t, delta, "svm_loss_and_grad_scores")
+    n = scores_2d.shape[0]
+    dscores = (margins > 0).astype(scores_2d.dtype)
+    dscores[np.arange(n), idx] = -dscores.sum(axis=1)
+    dscores /= n
+    return float(margins.sum() / n), dscores.reshape(np.shape(scores))
 
 
 def mean_squared_error(y, t):

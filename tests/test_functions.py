@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from dlcourse import functions as F
+from dlcourse.gradcheck import numerical_gradient, rel_error
 from dlcourse.layers import SoftmaxWithLoss
 
 NOTES_LOGITS = [0.7, 1.3, 5.1, 2.2, 1.1]
@@ -79,7 +80,8 @@ def test_activations():
 def test_bad_input_names_what_was_expected():
     with pytest.raises(ValueError, match=r"class indices must lie in \[0, 2\], got values from 0 to 5"):
         F.cross_entropy_error(np.full((2, 3), 1 / 3), np.array([0, 5]))
-    with pytest.raises(ValueError, match=r"labels t must be class indices of shape \(2,\) or one-hot of shape \(2, 3\), got shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"labels t must be class indices of shape \(2,\) or one-hot of shape "
+                                         r"\(2, 3\), got shape \(3,\)"):
         F.cross_entropy_error(np.full((2, 3), 1 / 3), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="real numeric array, got dtype object"):
         F.softmax(np.array([1, None], dtype=object))
@@ -94,3 +96,60 @@ def test_functions_do_not_modify_their_arguments():
     before = x.copy()
     F.softmax(x), F.sigmoid(x), F.relu(x), F.cross_entropy_error(F.softmax(x), np.array([1]))
     assert np.array_equal(x, before)
+
+
+# ---------------------------------------------------------------- multiclass SVM (hinge) loss
+
+SVM_SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # cat, car, frog: the classic example
+SVM_LABELS = np.array([0, 1, 2])
+
+
+def test_svm_loss_by_hand():
+    # sample 0: max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9 + 0
+    # sample 1: max(0, 1.3 - 4.9 + 1) + max(0, 2.0 - 4.9 + 1) = 0 + 0
+    # sample 2: max(0, 2.2 + 3.1 + 1) + max(0, 2.5 + 3.1 + 1) = 6.3 + 6.6
+    per_sample = [2.9, 0.0, 12.9]
+    assert F.svm_loss(SVM_SCORES[0], 0) == pytest.approx(2.9)
+    assert F.svm_loss(SVM_SCORES, SVM_LABELS) == pytest.approx(np.mean(per_sample))
+    assert F.svm_loss(SVM_SCORES, np.eye(3)[SVM_LABELS]) == pytest.approx(np.mean(per_sample))  # one-hot
+    assert F.svm_loss(SVM_SCORES, SVM_LABELS, delta=0.0) == pytest.approx((1.9 + 5.3 + 5.6) / 3)
+    loss, dscores = F.svm_loss_and_grad_scores(SVM_SCORES, SVM_LABELS)
+    assert loss == F.svm_loss(SVM_SCORES, SVM_LABELS)
+    # sample 0 violates one margin (car), sample 1 none, sample 2 two (cat and car); each over N = 3
+    np.testing.assert_allclose(dscores, np.array([[-1, 1, 0], [0, 0, 0], [1, 1, -2]]) / 3)
+
+
+@pytest.mark.parametrize("delta", [1.0, 0.3])
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_svm_gradient_passes_the_gradient_check(delta, one_hot):
+    rng = np.random.default_rng(0)
+    scores, t = rng.standard_normal((6, 4)) * 2, rng.integers(0, 4, size=6)
+    labels = np.eye(4)[t] if one_hot else t
+    margins = scores - scores[np.arange(6), t][:, None] + delta
+    margins[np.arange(6), t] = 1.0
+    assert np.min(np.abs(margins)) > 1e-3  # away from the kinks, where the centred difference straddles two slopes
+    _, dscores = F.svm_loss_and_grad_scores(scores, labels, delta)
+    numeric = numerical_gradient(lambda s: F.svm_loss(s, labels, delta), scores.copy())
+    assert rel_error(dscores, numeric) < 1e-9
+
+
+def test_svm_margin_met_gives_zero_loss_and_zero_gradient_while_cross_entropy_keeps_pulling():
+    scores = np.array([[5.0, 3.9, -2.0], [0.0, 2.5, 1.5]])  # true class ahead by ≥ 1 everywhere
+    t = np.array([0, 1])
+    loss, dscores = F.svm_loss_and_grad_scores(scores, t)
+    assert loss == 0.0 and np.array_equal(dscores, np.zeros_like(scores))
+    assert F.svm_loss(scores, t, delta=1.2) > 0  # a wider margin is violated by the first sample's 1.1 lead
+    layer = SoftmaxWithLoss()
+    assert layer.forward(scores, t) > 0.1 and np.max(np.abs(layer.backward())) > 0.05
+
+
+def test_svm_loss_bad_input_says_what_was_expected():
+    with pytest.raises(ValueError, match=r"^svm_loss: class indices must lie in \[0, 2\], got values from 0 to 3$"):
+        F.svm_loss(SVM_SCORES, np.array([0, 1, 3]))
+    with pytest.raises(ValueError, match=r"^svm_loss: scores must have shape \(C,\) or \(N, C\), got \(3, 3, 1\)$"):
+        F.svm_loss(SVM_SCORES[..., None], SVM_LABELS)
+    with pytest.raises(ValueError, match=r"^svm_loss_and_grad_scores: delta is the margin .* must be >= 0, got -1"):
+        F.svm_loss_and_grad_scores(SVM_SCORES, SVM_LABELS, delta=-1)
+    before = SVM_SCORES.copy()
+    F.svm_loss_and_grad_scores(SVM_SCORES, SVM_LABELS)
+    assert np.array_equal(SVM_SCORES, before)  # never modifies its arguments
