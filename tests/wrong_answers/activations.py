@@ -141,3 +141,34 @@ WRONG_ANSWERS = {
         ("shape (fan_out, fan_in)", he_transposed, "(fan_in, fan_out)"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def leaky_backward_kink_positive(dout, x, alpha):
+    dx = dout.copy()
+    dx[x < 0] *= alpha
+    return dx
+
+
+def prelu_backward_kink_positive(dout, x, alpha):
+    dx = np.where(x >= 0, dout, alpha * dout)
+    return dx, np.sum(np.where(x <= 0, dout * x, 0), axis=0)
+
+
+def he_sqrt_of_two_only(fan_in, fan_out, rng):
+    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in
+
+
+WRONG_ANSWERS["leaky_relu"] += [
+    ("dx[x < 0] *= alpha keeps dout at x == 0", (leaky_forward_right, leaky_backward_kink_positive), "at exactly x == 0"),
+]
+WRONG_ANSWERS["prelu"] += [
+    ("x >= 0 passes dout at the kink", (prelu_forward_right, prelu_backward_kink_positive), "at exactly x == 0"),
+]
+WRONG_ANSWERS["sigmoid_grad_max"] += [
+    ("σ'(1) read from a table", 0.19661193324148185, "σ'(1)"),
+]
+WRONG_ANSWERS["he_init"] += [
+    ("np.sqrt(2) / fan_in", he_sqrt_of_two_only, "covers the whole quotient"),
+]

@@ -223,19 +223,19 @@ def net_b_not_summed(params, X, t):
 WRONG_ANSWERS = {
     "affine": [
         ("bias forgotten in the forward pass", (affine_forward_no_bias, affine_backward_right), "add the bias"),
-        ("x not flattened", (affine_forward_no_flatten, affine_backward_right), "raised ValueError"),
+        ("x not flattened", (affine_forward_no_flatten, affine_backward_right), "flatten each sample first"),
         ("dW = dout.T @ x", (affine_forward_right, affine_backward_dW_swapped), "dW must have W's shape"),
         ("db not summed over the batch", (affine_forward_right, affine_backward_db_not_summed), "Σ over the batch"),
         ("db averaged", (affine_forward_right, affine_backward_db_mean), "not the mean"),
         ("dx left flat", (affine_forward_right, affine_backward_dx_flat), "reshape(x.shape)"),
-        ("dividing by N again", (affine_forward_right, affine_backward_dW_over_N), "values differ"),
+        ("dividing by N again", (affine_forward_right, affine_backward_dW_over_N), "do not divide by N"),
     ],
     "relu_backward": [
         ("mask taken from dout", relu_backward_dout_mask, "not from dout"),
         ("dout changed in place", relu_backward_in_place, "in place"),
         ("returns the mask only", relu_backward_mask_only, "multiply it by dout"),
         ("mask reversed", relu_backward_reversed, "not the other way round"),
-        ("forward output times dout", relu_backward_forward_again, "values differ"),
+        ("forward output times dout", relu_backward_forward_again, "do not multiply by x"),
     ],
     "sigmoid_backward": [
         ("sigmoid recomputed from y as if it were x", sigmoid_backward_from_x, "without applying the sigmoid again"),
@@ -247,14 +247,63 @@ WRONG_ANSWERS = {
         ("no division by N", swl_backward_no_N, "divide by N"),
         ("scores used instead of probabilities", swl_backward_scores, "softmax probabilities"),
         ("no max shift", swl_backward_no_shift, "nan"),
-        ("only class indices handled", swl_backward_index_subtract, "one-hot"),
+        ("only class indices handled", swl_backward_index_subtract, "use them as they are"),
         ("t - y", swl_backward_t_minus_y, "probabilities minus targets"),
     ],
     "two_layer_net_gradients": [
         ("no 1/N", net_no_N, "mean over the batch"),
         ("ReLU skipped in the backward pass", net_forgot_relu, "back through the ReLU"),
         ("dW2 from the pre-activation", net_W2_from_preactivation, "ReLU OUTPUT h"),
-        ("keys named dW1, db1, ...", net_wrong_keys, "expected keys"),
+        ("keys named dW1, db1, ...", net_wrong_keys, "with the keys W1, b1, W2, b2"),
         ("biases not summed", net_b_not_summed, "sums over the batch"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def relu_backward_strict_mask(dout, x):
+    dx = dout.copy()
+    dx[x < 0] = 0
+    return dx
+
+
+def sigmoid_backward_minus(dout, y):
+    return -dout * y * (1 - y)
+
+
+def sigmoid_backward_exp_form(dout, y):
+    return dout * np.exp(-y) / (1 + np.exp(-y)) ** 2
+
+
+def swl_backward_global_max(x, t):
+    e = np.exp(x - np.max(x))
+    y = e / e.sum(axis=1, keepdims=True)
+    if t.ndim == 1:
+        t = np.eye(x.shape[1])[t]
+    return (y - t) / x.shape[0]
+
+
+def net_mask_from_gradient(params, X, t):
+    a, h, scores = _forward(params, X)
+    dscores = _softmax(scores)
+    dscores[np.arange(len(X)), t] -= 1
+    dscores /= len(X)
+    dh = dscores @ params["W2"].T
+    dh[dh < 0] = 0
+    return {"W1": X.T @ dh, "b1": dh.sum(axis=0), "W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
+
+
+WRONG_ANSWERS["relu_backward"] += [
+    ("dx[x < 0] = 0 lets x == 0 through", relu_backward_strict_mask, "at exactly x == 0"),
+]
+WRONG_ANSWERS["sigmoid_backward"] += [
+    ("a minus sign", sigmoid_backward_minus, "with no minus"),
+    ("σ'(y) from exp, as if y were x", sigmoid_backward_exp_form, "without applying the sigmoid again"),
+]
+WRONG_ANSWERS["softmax_with_loss_backward"] += [
+    ("one maximum for the whole batch", swl_backward_global_max, "each ROW's maximum"),
+]
+WRONG_ANSWERS["two_layer_net_gradients"] += [
+    ("ReLU mask from the gradient", net_mask_from_gradient, "not from the sign of the gradient"),
+]

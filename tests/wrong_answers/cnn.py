@@ -316,18 +316,18 @@ WRONG_ANSWERS = {
         ("kernel flipped (textbook convolution)", conv_flipped, "not flip"),
         ("bias forgotten", conv_no_bias, "bias"),
         ("stride not applied to the patch position", conv_stride_in_loop_only, "i·stride"),
-        ("all the padding on one side", conv_pad_one_side, "case"),
+        ("all the padding on one side", conv_pad_one_side, "on EACH side"),
     ],
     "im2col": [
         ("columns in (fh, fw, c) order", im2col_channels_last, "channel first"),
-        ("DLFS layout reshaped without transposing", im2col_dlfs_without_transpose, "values differ"),
+        ("DLFS layout reshaped without transposing", im2col_dlfs_without_transpose, "transpose it to (N, OH, OW, C, FH, FW)"),
         ("rows ordered by position then image", im2col_positions_outer, "image by image"),
         ("one column per patch", im2col_columns, "one row per patch"),
     ],
     "conv2d_backward": [
         ("dx overwritten where patches overlap", conv_backward_assign, "+="),
         ("db summed over the batch only", conv_backward_db_batch_only, "shape"),
-        ("gradients averaged over the batch", conv_backward_mean_over_batch, "values differ"),
+        ("gradients averaged over the batch", conv_backward_mean_over_batch, "dW and db are plain sums"),
         ("dx keeps the padding", conv_backward_padded_dx, "cut the padding off"),
     ],
     "maxpool": [
@@ -344,3 +344,75 @@ WRONG_ANSWERS = {
         ("counts as floats", (conv_count_float, affine_count_right), "expected an int"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def output_size_zero_stride_default(input_size, filter_size, stride=0, pad=0):
+    return (input_size + 2 * pad - filter_size) // stride + 1
+
+
+def output_size_pad_default_one(input_size, filter_size, stride=1, pad=1):
+    return (input_size + 2 * pad - filter_size) // stride + 1
+
+
+def conv_true_division(x, W, b, stride=1, pad=0):
+    # CS231n's old Python-2 code: / gave an int there, a float here
+    N, C, H, Wd = x.shape
+    F, _, HH, WW = W.shape
+    H_out = 1 + (H + 2 * pad - HH) / stride
+    W_out = 1 + (Wd + 2 * pad - WW) / stride
+    out = np.zeros((N, F, H_out, W_out))
+    return out + b[None, :, None, None]
+
+
+def conv_pad_default_one(x, W, b, stride=1, pad=1):
+    return conv_right(x, W, b, stride, pad)
+
+
+def im2col_pad_default_one(x, filter_h, filter_w, stride=1, pad=1):
+    return im2col_right(x, filter_h, filter_w, stride, pad)
+
+
+def conv_backward_pad_default_one(dout, x, W, stride=1, pad=1):
+    return conv_backward_right(dout, x, W, stride, pad)
+
+
+def conv_backward_zeros_returned(dout, x, W, stride=1, pad=0):
+    # CS231n learners' dx_padded filled, then the untouched dx returned
+    dx = np.zeros_like(x)
+    _, dW, db = conv_backward_right(dout, x, W, stride, pad)
+    return dx, dW, db
+
+
+def pool_backward_stride_one(dout, x, pool_h, pool_w, stride):
+    dx = np.zeros_like(x)
+    N, C, OH, OW = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    window = x[n, c, i:i + pool_h, j:j + pool_w]
+                    a, b = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i + a, j + b] += dout[n, c, i, j]
+    return dx
+
+
+WRONG_ANSWERS["conv_output_size"] += [
+    ("stride defaults to 0", output_size_zero_stride_default, "keep the defaults"),
+    ("pad defaults to 1", output_size_pad_default_one, "keep the defaults"),
+]
+WRONG_ANSWERS["conv2d_naive"] += [
+    ("sizes from / (old Python-2 code)", conv_true_division, "use integer division"),
+    ("pad defaults to 1", conv_pad_default_one, "keep the defaults"),
+]
+WRONG_ANSWERS["im2col"] += [
+    ("pad defaults to 1", im2col_pad_default_one, "keep the defaults"),
+]
+WRONG_ANSWERS["conv2d_backward"] += [
+    ("pad defaults to 1", conv_backward_pad_default_one, "keep the defaults"),
+    ("the zeros of dx returned", conv_backward_zeros_returned, "dx is still the array of zeros"),
+]
+WRONG_ANSWERS["maxpool"] += [
+    ("backward windows at stride 1", (pool_forward_right, pool_backward_stride_one), "as in the forward pass"),
+]

@@ -235,7 +235,7 @@ WRONG_ANSWERS = {
         ("divided by h instead of 2h", numerical_gradient_over_h, "2 * h"),
         ("x never restored", numerical_gradient_not_restored, "original value"),
         ("loop over the rows only", numerical_gradient_1d_loop, "np.ndindex"),
-        ("the h argument ignored", numerical_gradient_fixed_h, "values differ"),
+        ("the h argument ignored", numerical_gradient_fixed_h, "use the step h you are given"),
     ],
     "gradient_descent": [
         ("plus sign in the update", gradient_descent_plus, "uphill"),
@@ -248,7 +248,7 @@ WRONG_ANSWERS = {
         ("sampling with replacement", minibatch_indices_replacement, "replacement"),
         ("no shuffling", minibatch_indices_sorted, "shuffled order"),
         ("last partial batch dropped", minibatch_indices_drop_last, "smaller batch"),
-        ("np.array_split into n // batch_size parts", minibatch_indices_array_split, "values"),
+        ("np.array_split into n // batch_size parts", minibatch_indices_array_split, "np.array_split(order, n // batch_size)"),
         ("every batch drawn afresh", minibatch_indices_fresh_draws, "overlap"),
     ],
     "softmax_loss_and_grad": [
@@ -256,6 +256,71 @@ WRONG_ANSWERS = {
         ("exp without subtracting the maximum", softmax_loss_and_grad_no_shift, "maximum"),
         ("one-hot target not subtracted", softmax_loss_and_grad_no_target, "subtract 1"),
         ("(Y - T).T @ X", softmax_loss_and_grad_transposed, "W's shape"),
-        ("loss summed over the batch", softmax_loss_and_grad_loss_summed, "output[0]"),
+        ("loss summed over the batch", softmax_loss_and_grad_loss_summed, "average the loss over the batch"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def numerical_gradient_book_1d(f, x, h=1e-5):
+    # the book's _numerical_gradient_1d, used on arrays of any shape
+    grad = np.zeros_like(x)
+    for idx in range(x.size):
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+    return grad
+
+
+def numerical_gradient_precedence(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        tmp = x[idx]
+        x[idx] = tmp + h
+        fxh1 = f(x)
+        x[idx] = tmp - h
+        fxh2 = f(x)
+        x[idx] = tmp
+        grad[idx] = (fxh1 - fxh2) / 2 * h
+    return grad
+
+
+def gradient_descent_too_few(gradient, x0, learning_rate, steps):
+    x = x0.copy()
+    path = [x.copy()]
+    for _ in range(steps - 1):
+        x = x - learning_rate * gradient(x)
+        path.append(x.copy())
+    return x, np.array(path)
+
+
+def minibatch_indices_reshaped(n, batch_size, rng):
+    return rng.permutation(n).reshape(-1, batch_size)
+
+
+def softmax_loss_and_grad_unfloored(W, X, t):
+    N = X.shape[0]
+    y = _softmax(X @ W)
+    loss = -np.sum(np.log(y[np.arange(N), t])) / N
+    y[np.arange(N), t] -= 1
+    return loss, X.T @ y / N
+
+
+WRONG_ANSWERS["numerical_gradient"] += [
+    ("the book's 1-D loop on a matrix", numerical_gradient_book_1d, "any shape: iterate over every index"),
+    ("/ 2 * h without parentheses", numerical_gradient_precedence, "write / (2 * h)"),
+]
+WRONG_ANSWERS["gradient_descent"] += [
+    ("range(steps - 1)", gradient_descent_too_few, "take exactly `steps` updates"),
+]
+WRONG_ANSWERS["minibatch_indices"] += [
+    ("order.reshape(-1, batch_size)", minibatch_indices_reshaped, "return a LIST"),
+]
+WRONG_ANSWERS["softmax_loss_and_grad"] += [
+    ("log of a probability of 0", softmax_loss_and_grad_unfloored, "floor it before the log"),
+]

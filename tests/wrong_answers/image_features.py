@@ -262,14 +262,14 @@ WRONG_ANSWERS = {
         ("hue below 0 for pinks", hue_histogram_without_mod, "mod 6"),
         ("grey pixels divide by zero", hue_histogram_vectorised_nan, "grey pixel"),
         ("np.histogram without a range", hue_histogram_auto_range, "whole hue circle"),
-        ("np.histogram with density=True", hue_histogram_density, "values differ"),
+        ("np.histogram with density=True", hue_histogram_density, "fraction of the pixels"),
     ],
     "hog_cell_histograms": [
         ("np.gradient for the differences", hog_np_gradient, "np.gradient halves"),
         ("signed orientations over 2π", hog_signed, "unsigned"),
         ("votes counted, not weighted", hog_counts, "magnitude"),
         ("rows and columns mixed up in the gradients", hog_axes_mixed_up, "arctan2(gy, gx)"),
-        ("absolute gradients", hog_abs_angle, "values differ"),
+        ("absolute gradients", hog_abs_angle, "signed gx and gy"),
     ],
     "kmeans_step": [
         ("mean of an empty cluster", kmeans_mean_of_empty, "nan"),
@@ -281,3 +281,46 @@ WRONG_ANSWERS = {
 
 # another right answer: the expanded distance ‖x‖² − 2x·c + ‖c‖² rounds differently but must pass
 EXTRA_RIGHT_ANSWERS = {"kmeans_step": kmeans_expanded_distance, "hue_histogram": hue_histogram_matplotlib}
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def polar_angle_wrapped(X):
+    theta = np.arctan2(X[:, 1], X[:, 0])
+    theta[theta < 0] += 2 * np.pi
+    return np.stack([np.hypot(X[:, 0], X[:, 1]), theta], axis=1)
+
+
+def hog_squared_magnitude(image, cell_size, n_bins):
+    gx, gy = np.zeros_like(image), np.zeros_like(image)
+    gx[:, 1:-1] = image[:, 2:] - image[:, :-2]
+    gy[1:-1, :] = image[2:, :] - image[:-2, :]
+    theta = np.arctan2(gy, gx) % np.pi
+    bins = np.minimum((theta / np.pi * n_bins).astype(int), n_bins - 1)
+    rows, cols = image.shape[0] // cell_size, image.shape[1] // cell_size
+    out = np.zeros((rows, cols, n_bins))
+    for i in range(rows * cell_size):
+        for j in range(cols * cell_size):
+            out[i // cell_size, j // cell_size, bins[i, j]] += gx[i, j] ** 2 + gy[i, j] ** 2
+    return out
+
+
+def kmeans_farthest(X, centers):
+    d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    labels = d.argmax(axis=1)
+    new = centers.copy()
+    for k in range(len(centers)):
+        if np.any(labels == k):
+            new[k] = X[labels == k].mean(axis=0)
+    return labels, new
+
+
+WRONG_ANSWERS["polar_features"] += [
+    ("θ moved into [0, 2π)", polar_angle_wrapped, "in (−π, π]"),
+]
+WRONG_ANSWERS["hog_cell_histograms"] += [
+    ("votes with the squared magnitude", hog_squared_magnitude, "not with gx² + gy²"),
+]
+WRONG_ANSWERS["kmeans_step"] += [
+    ("argmax of the distances", kmeans_farthest, "NEAREST centre"),
+]

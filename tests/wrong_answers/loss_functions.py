@@ -161,30 +161,54 @@ WRONG_ANSWERS = {
         ("exp without subtracting the maximum", softmax_no_shift, "subtract the maximum"),
         ("normalised by the sum of the whole batch", softmax_global_sum, "each row must sum to 1"),
         ("exp without normalising", softmax_unnormalised, "divide by the sum"),
-        ("max and sum over the batch axis", softmax_axis0, "values differ"),
+        ("max and sum over the batch axis", softmax_axis0, "not over the batch (axis=0)"),
         ("broadcasting gone wrong", softmax_no_keepdims, "values differ"),
-        ("max and sum without keepdims", softmax_without_keepdims, "could not be broadcast"),
+        ("max and sum without keepdims", softmax_without_keepdims, "keepdims=True"),
     ],
     "cross_entropy_error": [
         ("sum over the batch instead of the mean", cross_entropy_sum, "average over the batch"),
         ("every class charged", cross_entropy_all_classes, "only the true class"),
         ("minus sign missing", cross_entropy_no_minus, "minus sign"),
-        ("log of zero", cross_entropy_log_zero, "large finite loss"),
+        ("log of zero", cross_entropy_log_zero, "floor y with a tiny value"),
         ("only one-hot labels handled", cross_entropy_one_hot_only, "class indices"),
-        ("t.reshape on a plain int label", cross_entropy_int_label_unsupported, "(a plain int)"),
+        ("t.reshape on a plain int label", cross_entropy_int_label_unsupported, "t = np.asarray(t)"),
     ],
     "mean_squared_error": [
         ("no factor 0.5", mse_no_half, "0.5"),
         ("np.mean over every entry", mse_numpy_mean, "divide by N, not by N·C"),
         ("no average over the batch", mse_no_batch_average, "average over the batch"),
         ("class indices subtracted as numbers", mse_indices_as_values, "one-hot"),
-        ("only one-hot targets handled", mse_one_hot_only, "class indices [1, 2]"),
+        ("only one-hot targets handled", mse_one_hot_only, "into one-hot rows first"),
     ],
     "binary_cross_entropy": [
         ("the (1 - t) term forgotten", bce_positive_only, "target 0"),
         ("sum instead of mean", bce_sum, "mean"),
         ("minus sign missing", bce_no_minus, "minus sign"),
-        ("log(0) for p of exactly 0 or 1", bce_no_clip, "nan"),
-        ("log p and log(1 - p) swapped", bce_terms_swapped, "expected 0.279777"),
+        ("log(0) for p of exactly 0 or 1", bce_no_clip, "clip p into"),
+        ("log p and log(1 - p) swapped", bce_terms_swapped, "log p belongs to the target 1"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def mse_int_label_unsupported(y, t):
+    if y.ndim == 1:
+        y = y.reshape(1, -1)
+        t = t.reshape(1, -1) if t.ndim == 1 else t  # a plain int has no .ndim
+    if t.shape != y.shape:
+        t = np.eye(y.shape[1])[t]
+    return 0.5 * np.sum((y - t) ** 2) / y.shape[0]
+
+
+def bce_clipped_below_only(p, t):
+    p = np.maximum(p, 1e-7)
+    return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+WRONG_ANSWERS["mean_squared_error"] += [
+    ("t.ndim on a plain int label", mse_int_label_unsupported, "t = np.asarray(t)"),
+]
+WRONG_ANSWERS["binary_cross_entropy"] += [
+    ("p clipped from below only", bce_clipped_below_only, "clip p into"),
+]

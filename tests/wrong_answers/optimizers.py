@@ -203,6 +203,65 @@ WRONG_ANSWERS = {
         ("bias-corrected m̂, v̂ returned as the state", adam_returns_corrected, "raw moving averages"),
         ("eps inside the square root", adam_eps_in_sqrt, "outside the square root"),
         ("bias correction without the power t", adam_forgets_power, "power t"),
-        ("|dw| instead of dw² in v", adam_v_not_squared, "values differ"),
+        ("|dw| instead of dw² in v", adam_v_not_squared, "not |dw|"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def momentum_returns_old_velocity(w, dw, v, lr, momentum):
+    v_new = momentum * v - lr * dw
+    return w + v_new, v
+
+
+def nesterov_without_gradient_step(w, dw, v, lr, momentum):
+    v = momentum * v - lr * dw
+    return w + momentum * v, v
+
+
+def adagrad_eps_hard_coded(w, dw, h, lr, eps):
+    h = h + dw * dw
+    return w - lr * dw / (np.sqrt(h) + 1e-7), h
+
+
+def rmsprop_eps_hard_coded(w, dw, h, lr, decay_rate, eps):
+    h = decay_rate * h + (1 - decay_rate) * dw * dw
+    return w - lr * dw / (np.sqrt(h) + 1e-7), h
+
+
+def rmsprop_gradient_not_squared(w, dw, h, lr, decay_rate, eps):
+    h = decay_rate * h + (1 - decay_rate) * dw
+    return w - lr * dw / (np.sqrt(h) + eps), h
+
+
+class Adam:
+    # a class whose eps comes from its constructor's default, not from the caller
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+
+
+def adam_eps_from_the_class(w, dw, m, v, t, lr, beta1, beta2, eps):
+    opt = Adam(lr, beta1, beta2)
+    m = opt.beta1 * m + (1 - opt.beta1) * dw
+    v = opt.beta2 * v + (1 - opt.beta2) * dw ** 2
+    m_hat, v_hat = m / (1 - opt.beta1 ** t), v / (1 - opt.beta2 ** t)
+    return w - opt.lr * m_hat / (np.sqrt(v_hat) + opt.eps), m, v
+
+
+WRONG_ANSWERS["momentum_update"] += [
+    ("the old velocity returned", momentum_returns_old_velocity, "return the NEW velocity"),
+]
+WRONG_ANSWERS["nesterov_update"] += [
+    ("look-ahead without − lr·dw", nesterov_without_gradient_step, "keep the − lr·dw"),
+]
+WRONG_ANSWERS["adagrad_update"] += [
+    ("eps hard-coded to 1e-7", adagrad_eps_hard_coded, "use the eps argument"),
+]
+WRONG_ANSWERS["rmsprop_update"] += [
+    ("eps hard-coded to 1e-7", rmsprop_eps_hard_coded, "use the eps argument"),
+    ("dw not squared in h", rmsprop_gradient_not_squared, "SQUARED gradient"),
+]
+WRONG_ANSWERS["adam_update"] += [
+    ("eps read from the class default", adam_eps_from_the_class, "use the eps argument"),
+]

@@ -204,3 +204,26 @@ WRONG_ANSWERS = {
         ("mean of the squares", l2_mean, "np.sum"),
     ],
 }
+
+
+# ---------------------------------------------------------------- more bugs seen in learners' code
+
+def dropout_forward_strict(x, ratio, u, train):
+    return x * (u > ratio) / (1 - ratio) if train else x.copy()
+
+
+def dropout_backward_strict(dout, ratio, u, train):
+    return dout * (u > ratio) / (1 - ratio) if train else dout.copy()
+
+
+def l2_grad_halved(weights, weight_decay):
+    penalty = 0.5 * weight_decay * sum(np.sum(W ** 2) for W in weights.values())
+    return penalty, {k: 0.5 * weight_decay * W for k, W in weights.items()}
+
+
+WRONG_ANSWERS["dropout"] += [
+    ("u > ratio drops the draws equal to ratio", (dropout_forward_strict, dropout_backward_strict), "use >=, not >"),
+]
+WRONG_ANSWERS["l2_penalty_and_grad"] += [
+    ("gradient 0.5·weight_decay·W", l2_grad_halved, "cancels the 1/2"),
+]
