@@ -41,8 +41,11 @@ def execute(nb, cwd, timeout=120, allow_errors=False, kernel_name="python3"):
     """Run every cell of ``nb`` top to bottom in a fresh kernel, in place; returns nb."""
     from nbclient import NotebookClient
 
+    # the kernel's own start-up log (e.g. "running over TCP without encryption" on a local kernel) is noise
+    # here; what the notebook's code prints or warns still reaches its outputs
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(cwd)}})
+                            resources={"metadata": {"path": str(cwd)}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     client.execute()
     return nb
 
