@@ -8,7 +8,9 @@ from matplotlib.figure import Figure
 
 from dlcourse.checks import exercises
 from dlcourse.checks.core import run_case
+from dlcourse.functions import svm_loss, svm_loss_and_grad_scores
 from dlcourse.gradcheck import numerical_gradient, rel_error
+from dlcourse.layers import SoftmaxWithLoss
 from dlcourse.widgets.gradient_descent import (GLOBAL_MINIMUM, LOCAL_MINIMUM, SADDLE_POINT, SURFACES, LandscapeDemo,
                                                LinearClassifierDemo, descent_path, draw_classifier, draw_descent,
                                                softmax_loss_and_grads, svm_loss_and_grads, three_class_points)
@@ -182,6 +184,33 @@ def test_linear_classifier_demo_sliders_and_buttons_work_without_a_front_end():
     assert demo.loss == "multiclass SVM" and demo.result["loss"] == pytest.approx(demo.current_loss())
     c["reset"].click()
     assert demo.W.tolist() == demo.initial[0].tolist()
+
+
+def test_switching_the_loss_changes_the_loss_shown_to_the_library_value():
+    demo = LinearClassifierDemo()
+    scores = demo.X @ demo.W + demo.b
+    softmax_value = SoftmaxWithLoss().forward(scores, demo.t)
+    hinge_value = svm_loss(scores, demo.t)
+    assert softmax_value == pytest.approx(3.342, abs=5e-4)  # what lecture 02's saved output prints
+    n = len(demo.t)
+    # Σ_j max(0, s_j - s_t + 1) counts the true class too, with exactly 1 each: take those n ones away
+    by_formula = (np.maximum(0.0, scores - scores[np.arange(n), demo.t][:, None] + 1.0).sum() - n) / n
+    assert hinge_value == pytest.approx(by_formula) and hinge_value > 1.5 * softmax_value
+    fig = demo.figure()
+    assert fig.axes[0].get_title().startswith(f"softmax loss {softmax_value:.3f} ·")
+    demo.controls()
+    demo._controls["loss"].value = "multiclass SVM"  # the menu, as a learner would switch it
+    assert demo.result["loss"] == hinge_value and demo.history == [softmax_value, hinge_value]
+    fig = demo.figure()
+    assert fig.axes[0].get_title().startswith(f"multiclass SVM loss {hinge_value:.3f} ·")
+    assert fig.axes[1].get_ylabel() == "multiclass SVM loss"
+    _, dW, db = svm_loss_and_grads(demo.W, demo.b, demo.X, demo.t)
+    _, dscores = svm_loss_and_grad_scores(scores, demo.t)
+    np.testing.assert_allclose(dW, demo.X.T @ dscores)
+    np.testing.assert_allclose(db, dscores.sum(axis=0))
+    assert demo.step(5) < hinge_value  # gradient steps on the hinge loss lower it
+    demo._controls["loss"].value = "softmax"
+    assert demo.history[-1] == pytest.approx(softmax_loss_and_grads(demo.W, demo.b, demo.X, demo.t)[0])
 
 
 def test_three_class_points_are_reproducible():

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..functions import svm_loss_and_grad_scores
+from ..layers import SoftmaxWithLoss
+
 # ---------------------------------------------------------------- loss surfaces
 
 
@@ -141,28 +144,23 @@ def linear_scores(X, W, b):
 
 
 def softmax_loss_and_grads(W, b, X, t):
-    """Mean softmax cross-entropy of s = X·W + b and its gradients: (loss, dW (D, C), db (C,))."""
-    scores = linear_scores(X, W, b)
-    e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    y = e / e.sum(axis=1, keepdims=True)
-    n = len(X)
-    loss = float(-np.mean(np.log(np.maximum(y[np.arange(n), t], 1e-300))))
-    dscores = y.copy()
-    dscores[np.arange(n), t] -= 1.0
-    dscores /= n
+    """Mean softmax cross-entropy of s = X·W + b and its gradients: (loss, dW (D, C), db (C,)).
+
+    The loss and dL/ds = (softmax(s) - t)/N come from ``dlcourse.layers.SoftmaxWithLoss``; the chain rule
+    through s = X·W + b gives dW = Xᵀ·dL/ds and db = Σ_n dL/ds.
+    """
+    loss_layer = SoftmaxWithLoss()
+    loss = loss_layer.forward(linear_scores(X, W, b), t)
+    dscores = loss_layer.backward()
     return loss, X.T @ dscores, dscores.sum(axis=0)
 
 
 def svm_loss_and_grads(W, b, X, t, margin=1.0):
-    """Mean multiclass SVM (hinge) loss Σ_{j≠t} max(0, s_j - s_t + margin) and its gradients (loss, dW, db)."""
-    scores = linear_scores(X, W, b)
-    n = len(X)
-    margins = np.maximum(0.0, scores - scores[np.arange(n), t][:, None] + margin)
-    margins[np.arange(n), t] = 0.0
-    loss = float(margins.sum() / n)
-    dscores = (margins > 0).astype(np.float64)
-    dscores[np.arange(n), t] = -dscores.sum(axis=1)
-    dscores /= n
+    """Mean multiclass SVM (hinge) loss Σ_{j≠t} max(0, s_j - s_t + margin) and its gradients (loss, dW, db).
+
+    The loss and dL/ds come from ``dlcourse.functions.svm_loss_and_grad_scores``; dW and db as for softmax.
+    """
+    loss, dscores = svm_loss_and_grad_scores(linear_scores(X, W, b), t, delta=margin)
     return loss, X.T @ dscores, dscores.sum(axis=0)
 
 
