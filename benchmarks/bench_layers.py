@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_layers.py              # full run, writes benchmarks/RESULTS.md
     .venv/bin/python benchmarks/bench_layers.py --quick      # fewer repeats, prints only
     .venv/bin/python benchmarks/bench_layers.py --baseline 2c3156b   # add a "before" column: layers.py at that git revision
+    .venv/bin/python benchmarks/bench_layers.py --only batchnorm     # BatchNorm vs torch only (its block only)
 
 Both sides run on 2 threads (numpy's BLAS through threadpoolctl, torch.set_num_threads). Every ratio is
 dlcourse time / PyTorch time, both medians of many runs taken in the same process, the two sides (and the
@@ -31,7 +32,7 @@ from dlcourse.network import Sequential  # noqa: E402
 from dlcourse.optim import SGD, Adam  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import cpu_model, load_average, table, usable_cores, write_section  # noqa: E402
+from _results import RESULTS, cpu_model, load_average, table, usable_cores, write_section  # noqa: E402
 
 try:
     import torch
@@ -354,6 +355,7 @@ def naive_cases(rng):
         ("Conv2d 1→16 3×3 pad 1, (8, 1, 8, 8)",
          lambda m: m.Conv2d(rng.standard_normal((16, 1, 3, 3)), np.zeros(16), pad=1), x_img, {}),
         ("MaxPool2d 2×2, (8, 16, 8, 8)", lambda m: m.MaxPool2d(2, 2), rng.standard_normal((8, 16, 8, 8)), {}),
+        ("BatchNorm (32, 64), training", lambda m: m.BatchNorm(np.ones(64), np.zeros(64)), x_dense, {"train": True}),
     ]
 
 
@@ -497,6 +499,125 @@ def correctness():
     return rows
 
 
+# ---------------------------------------------------------------- BatchNorm against torch.nn.BatchNorm1d/2d
+
+BATCHNORM_CASES = [  # (x shape, momentum, eps): (N, D) against BatchNorm1d, (N, C, H, W) against BatchNorm2d
+    ((64, 100), 0.9, 1e-5),
+    ((5, 3), 0.9, 1e-5),
+    ((64, 16, 14, 14), 0.9, 1e-5),
+    ((4, 3, 5, 7), 0.8, 1e-3),
+]
+BATCHNORM_STEPS = 3  # training batches before the evaluation-mode comparison
+
+
+def compare_batchnorm(shape, momentum, eps, rng):
+    """({quantity: max relative error}, {quantity: max abs difference}, unconverted running_var gap), float64.
+
+    Several training batches (output, dx, dγ, dβ, running mean and variance after each), then evaluation mode
+    with the same running statistics on both sides (output, dx, dγ, dβ). torch updates running_var with the
+    unbiased batch variance m/(m - 1)·σ² where dlcourse (the contract, CS231n) uses the biased σ² it normalises
+    with; torch's value is therefore converted explicitly: its batch term, running_var_after - momentum ·
+    running_var_before, times (m - 1)/m. The unconverted gap is returned too, as the size of that convention.
+    """
+    channels = shape[1]
+    m = int(np.prod(shape)) // channels  # values per feature: N, or N·H·W
+    gamma, beta = rng.uniform(0.5, 2.0, channels), rng.standard_normal(channels)
+    ours = layers.BatchNorm(gamma, beta, momentum=momentum, eps=eps)
+    module = torch.nn.BatchNorm1d if len(shape) == 2 else torch.nn.BatchNorm2d
+    theirs = module(channels, eps=eps, momentum=1.0 - momentum, dtype=torch.float64)  # torch weighs the new value
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(gamma))
+        theirs.bias.copy_(torch.tensor(beta))
+    per_channel = (1, -1) + (1,) * (len(shape) - 2)
+    errors, differences, converted_var, raw_gap = {}, {}, np.ones(channels), 0.0
+
+    def record(name, a, b):
+        errors[name] = max(errors.get(name, 0.0), rel(a, b))
+        differences[name] = max(differences.get(name, 0.0), float(np.max(np.abs(np.asarray(a) - np.asarray(b)))))
+
+    def both(x, dout, train, prefix):
+        out = ours.forward(x, train=train)
+        dx = ours.backward(dout)
+        theirs.train(train)
+        theirs.zero_grad()
+        tx = torch.tensor(x, requires_grad=True)
+        tout = theirs(tx)
+        tout.backward(torch.tensor(dout))
+        record(f"{prefix} out", out, tout.detach().numpy())
+        record(f"{prefix} dx", dx, tx.grad.numpy())
+        record(f"{prefix} dγ", ours.grads["gamma"], theirs.weight.grad.numpy())
+        record(f"{prefix} dβ", ours.grads["beta"], theirs.bias.grad.numpy())
+
+    for _ in range(BATCHNORM_STEPS):
+        x = rng.standard_normal(shape) * rng.uniform(0.5, 3.0, channels).reshape(per_channel) \
+            + rng.standard_normal(channels).reshape(per_channel)
+        var_before = theirs.running_var.numpy().copy()
+        both(x, rng.standard_normal(shape), True, "train")
+        var_after = theirs.running_var.numpy()
+        converted_var = momentum * converted_var + (var_after - momentum * var_before) * (m - 1) / m
+        record("running_mean", ours.running_mean, theirs.running_mean.numpy())
+        record("running_var", ours.running_var, converted_var)
+        raw_gap = max(raw_gap, rel(ours.running_var, var_after))
+    with torch.no_grad():  # evaluation with the same statistics on both sides
+        theirs.running_mean.copy_(torch.tensor(ours.running_mean))
+        theirs.running_var.copy_(torch.tensor(ours.running_var))
+    x = rng.standard_normal(shape) * 2.0 + 0.5
+    both(x, rng.standard_normal(shape), False, "eval")
+    return errors, differences, raw_gap
+
+
+def batchnorm_correctness():
+    """Rows (case, errors, differences, unconverted running_var gap), one per BATCHNORM_CASES entry."""
+    rng = np.random.default_rng(16)
+    rows = []
+    for shape, momentum, eps in BATCHNORM_CASES:
+        torch_name = "BatchNorm1d" if len(shape) == 2 else "BatchNorm2d"
+        rows.append((f"{torch_name} {shape}, momentum {momentum}, eps {eps:g}",
+                     *compare_batchnorm(shape, momentum, eps, rng)))
+    return rows
+
+
+def batchnorm_text(rows, command):
+    worst = max(max(errors.values()) for _, errors, _, _ in rows)
+
+    def largest(values):
+        name = max(values, key=values.get)
+        return f"{values[name]:.1e} ({name})"
+
+    lines = table(["dlcourse BatchNorm vs torch (float64)", "max relative error", "max abs difference",
+                   "torch's own running_var vs ours"],
+                  [(name, largest(errors), largest(differences), f"{gap:.1e}")
+                   for name, errors, differences, gap in rows])
+    return f"""### BatchNorm against torch.nn.BatchNorm1d / BatchNorm2d in float64
+
+Run {time.strftime("%Y-%m-%d %H:%M")} with `{command}`; PyTorch {torch.__version__}.
+Per case, {BATCHNORM_STEPS} training batches (output, dx, dγ, dβ; running mean and variance after each
+batch), then evaluation mode with the running statistics copied from dlcourse into torch (output, dx, dγ, dβ).
+Relative errors are max|dlcourse − torch| / max|torch| per quantity; each column gives its worst quantity
+(in brackets) over all batches. dlcourse's momentum 0.9 is torch's momentum 0.1 (torch weighs the new batch
+value). Worst relative error of all: {worst:.1e} (bound 1e-10: {'met' if worst <= 1e-10 else 'MISSED'}).
+
+One convention differs and is handled explicitly: both normalise with the biased batch variance σ², but torch
+updates `running_var` with the unbiased m/(m − 1)·σ² (m values per feature), dlcourse with σ², as its contract
+says. The quantity `running_var` compares dlcourse with torch's value converted to the biased convention (torch's
+batch term, `running_var` after − momentum · before, times (m − 1)/m); the last column is the unconverted
+relative gap, the size of the convention difference itself (largest for small m), not an error.
+
+{lines}
+"""
+
+
+def write_batchnorm_section(text):
+    """Write the BatchNorm block inside the bench_layers section, replacing only that block."""
+    name, end = "bench_layers_batchnorm", "<!-- bench_layers:end -->"
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""  # re-read: others write it too
+    if f"<!-- {name}:begin -->" not in current and end in current:  # first time: before the section's end
+        block = f"\n<!-- {name}:begin -->\n{text.strip()}\n<!-- {name}:end -->\n"  # blank line: ends the table above
+        RESULTS.write_text(current.replace(end, block + end, 1), encoding="utf-8")
+        return RESULTS
+    return write_section(name, text)
+
+
 # ---------------------------------------------------------------- main
 
 def machine_section(peaks, started_load):
@@ -528,11 +649,24 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="9 rounds, print only, do not write RESULTS.md")
     parser.add_argument("--baseline", metavar="REV", help="also time dlcourse/layers.py as of this git revision")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    parser.add_argument("--only", choices=["batchnorm"],
+                        help="run one part only and replace only its block of RESULTS.md (batchnorm: BatchNorm "
+                             "against torch.nn.BatchNorm1d/2d in float64, no timing)")
     args = parser.parse_args(argv)
     repeats = 9 if args.quick else args.repeats
     started, started_load = time.strftime("%Y-%m-%d %H:%M"), load_average()
     if torch is not None:
         torch.set_num_threads(THREADS)
+    command = " ".join(["benchmarks/bench_layers.py"] + (argv if argv is not None else sys.argv[1:]))
+    if args.only == "batchnorm":
+        if torch is None:
+            print("bench_layers.py --only batchnorm compares with PyTorch, which is not installed", file=sys.stderr)
+            return 1
+        batchnorm_block = batchnorm_text(batchnorm_correctness(), command)
+        print(batchnorm_block)
+        if not (args.quick or args.no_write):
+            print(f"wrote {write_batchnorm_section(batchnorm_block)}")
+        return 0
     baseline = load_baseline(args.baseline) if args.baseline else None
 
     with threadpool_limits(THREADS):
@@ -555,6 +689,9 @@ def main(argv=None):
             training = {name: (min(r[0] for r in values), values[0][1]) for name, values in runs.items()}
             print(training, flush=True)
     correct_rows = correctness() if torch is not None else []
+    batchnorm_block = (batchnorm_text(batchnorm_correctness(), command) if torch is not None else
+                       "### BatchNorm against torch.nn.BatchNorm1d / BatchNorm2d\n\nPyTorch not installed: skipped.\n")
+    print(batchnorm_block)
     worst = max((row[1] for row in correct_rows), default=float("nan"))
     correct_table = table(["layer (float64)", "max relative error", "in", "all checked"],
                           [(name, f"{err:.1e}", which, ", ".join(errors)) for name, err, which, errors in correct_rows])
@@ -578,7 +715,7 @@ def main(argv=None):
         f"{training['before'][1]:.4f} before, {training['after'][1]:.4f} after.\n\n")
     text = f"""## Layers and training steps against PyTorch CPU (`bench_layers.py`)
 
-Run {started} with `{' '.join(['benchmarks/bench_layers.py'] + (argv if argv is not None else sys.argv[1:]))}`,
+Run {started} with `{command}`,
 {repeats} timed rounds per case (twice as many for training steps).
 
 {machine_section(peaks, started_load)}
@@ -626,6 +763,10 @@ Max relative error max|dlcourse − torch| / max|torch| over the output, dx and 
 {'met' if worst <= 1e-10 else 'MISSED'}).
 
 {correct_table}
+
+<!-- bench_layers_batchnorm:begin -->
+{batchnorm_block.strip()}
+<!-- bench_layers_batchnorm:end -->
 """
     if not (args.quick or args.no_write):
         path = write_section("bench_layers", text)
