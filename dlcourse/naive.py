@@ -177,19 +177,18 @@ class Dropout:
 
 
 class BatchNorm:
-    """Batch normalisation feature by feature and value by value; the backward pass goes through the graph
-    x → μ → σ² → x̂ → out one node at a time (x̂'s gradient, then σ²'s, then μ's, then x's).
+    """Batch normalisation one feature (or channel) and one value at a time. Same contract as layers.BatchNorm.
 
-    Same contract as layers.BatchNorm: gamma, beta (D,) for x (N, D), or (C,) for x (N, C, H, W).
+    The backward pass walks the graph x → μ → σ² → x̂ → out back one node at a time: x̂'s gradient, then
+    σ²'s, then μ's, then x's, which gathers what reaches it through x̂, σ² and μ.
     """
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
         gamma, beta = batchnorm_settings(gamma, beta, momentum, eps, "naive.BatchNorm")
         self.params = {"gamma": gamma, "beta": beta}
-        self.grads = {"gamma": np.zeros_like(self.params["gamma"]), "beta": np.zeros_like(self.params["beta"])}
+        self.grads = {"gamma": np.zeros_like(gamma), "beta": np.zeros_like(beta)}
         self.momentum, self.eps = float(momentum), float(eps)
-        self.running_mean = np.zeros_like(self.params["gamma"])
-        self.running_var = np.ones_like(self.params["gamma"])
+        self.running_mean, self.running_var = np.zeros_like(gamma), np.ones_like(gamma)
         self.x, self.mean, self.var, self.x_hat, self.train = None, None, None, None, None
 
     @staticmethod
