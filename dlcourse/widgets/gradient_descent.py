@@ -347,7 +347,8 @@ class LinearClassifierDemo:
         if len(self.history) == 1:
             ax_loss.text(0.5, 0.5, "press step or move a slider:\nthe loss after every change appears here",
                          ha="center", va="center", transform=ax_loss.transAxes, color="grey")
-        weights = "   ".join(f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}" for k in range(3))
+        weights = "   ".join(f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}"
+                               for k in range(3))
         fig.text(0.5, 0.01, weights, ha="center", fontsize=8)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         return fig
