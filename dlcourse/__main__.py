@@ -37,6 +37,8 @@ def main(argv=None):
 
     commands.add_parser("doctor", help="check the environment and say how to fix problems")
 
+    _add_gradebook_commands(commands)
+
     args = parser.parse_args(argv)
     if args.command == "build":
         from .builder import BuildError, build as run_build
@@ -65,10 +67,63 @@ def main(argv=None):
     if args.command == "site":
         from .site import main as site_main
         return site_main(args)
+    if args.command in ("report", "canvas", "gradescope"):
+        return _run_gradebook_command(args)
     if args.command == "doctor":
         from .doctor import main as doctor_main
         return doctor_main(args)
     return 2
+
+
+def _add_gradebook_commands(commands):
+    """report, canvas, gradescope: the tools that work from a gradebook or hand grading to Gradescope."""
+    report = commands.add_parser("report", help="per-learner totals (CSV) and a class report (HTML) from a gradebook",
+                                 description="Write DIR/totals.csv and DIR/index.html (self-contained) from a "
+                                 "gradebook written by `grade`.")
+    report.add_argument("gradebook", metavar="GRADES.csv", help="the gradebook written by `grade`")
+    report.add_argument("--out", required=True, metavar="DIR", help="the folder to write totals.csv and index.html to")
+    report.add_argument("--learner-pattern", metavar="REGEX",
+                        help="for gradebooks without a learner column: a regular expression with a named group "
+                        "'learner', searched in each submission path (default: the folder the submission is in)")
+
+    canvas = commands.add_parser("canvas", help="fill a Canvas gradebook export with the totals, for import",
+                                 description="Fill an exported Canvas gradebook CSV with each learner's points per "
+                                 "assignment and write the file to import into Canvas.")
+    canvas.add_argument("gradebook", metavar="GRADES.csv", help="the gradebook written by `grade`")
+    canvas.add_argument("--roster", required=True, metavar="CANVAS_EXPORT.csv",
+                        help="the gradebook exported from Canvas (Grades > Export), with its Points Possible row")
+    canvas.add_argument("--out", required=True, metavar="CANVAS_IMPORT.csv", help="the CSV to import into Canvas")
+    canvas.add_argument("--key", choices=("login", "email", "sis", "id"), default="login",
+                        help="what a learner's folder name is in Canvas: login = SIS Login ID (default), email = "
+                        "the part of SIS Login ID before @, sis = SIS User ID, id = Canvas's ID")
+    canvas.add_argument("--missing", choices=("zero", "blank"), default="blank",
+                        help="what a learner of the roster without a submission gets: 0 or an empty cell, which "
+                        "leaves Canvas's grade as it is (default: blank)")
+    canvas.add_argument("--assignment-column", action="append", default=[], metavar='NN_slug="Canvas column"',
+                        help="the Canvas column of an assignment, when its name is not the NN_slug (repeatable); "
+                        "the column's name with or without Canvas's ' (id)' suffix")
+    canvas.add_argument("--learner-pattern", metavar="REGEX",
+                        help="as for `report`: a regular expression with a named group 'learner'")
+
+    gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder zip for one assignment",
+                                     description="Build a Gradescope autograder (setup.sh, run_autograder, the "
+                                     "course as a wheel) that grades a submitted NN_slug.ipynb with `grade`.")
+    gradescope.add_argument("assignment", metavar="NN_slug", help="the assignment, e.g. 01_loss_functions")
+    gradescope.add_argument("zip", metavar="OUT.zip", help="the autograder zip to write (upload it to Gradescope)")
+    gradescope.add_argument("--timeout", type=float, default=120,
+                            help="seconds one submission may take (default 120; Gradescope's own limit is set in "
+                            "the assignment's settings)")
+
+
+def _run_gradebook_command(args):
+    if args.command == "report":
+        from .report import main as report_main
+        return report_main(args)
+    if args.command == "canvas":
+        from .canvas import main as canvas_main
+        return canvas_main(args)
+    from .gradescope import main as gradescope_main
+    return gradescope_main(args)
 
 
 if __name__ == "__main__":
