@@ -361,8 +361,16 @@ def _net_case(rng, n, d, h, c, label):
 
 def _net_public():
     rng = np.random.default_rng(3)
+    dead = _net_case(rng, 5, 3, 4, 3, "hidden unit 1 has a pre-activation of exactly 0 (its W1 column and b1 entry are "
+                                      "0): the ReLU passes no gradient there")
+    dead.args[0]["W1"][:, 1], dead.args[0]["b1"][1] = 0.0, 0.0
     return [_net_case(rng, 4, 3, 5, 3, "N=4 samples, D=3 inputs, H=5 hidden units, C=3 classes"),
-            _net_case(rng, 8, 6, 4, 5, "N=8, D=6, H=4, C=5")]
+            _net_case(rng, 8, 6, 4, 5, "N=8, D=6, H=4, C=5"), dead]
+
+
+def _zero_preactivation(case):
+    params, X, _ = case.args
+    return bool(np.any(X @ params["W1"] + params["b1"] == 0))
 
 
 def _net_mistake(change):
@@ -388,6 +396,7 @@ def _net_mistake(change):
 register(Exercise(
     name="two_layer_net_gradients",
     contract=_net_contract,
+    boundaries={"a pre-activation of exactly 0": _zero_preactivation},
     functions="two_layer_net_gradients",
     reference=_two_layer_net_gradients,
     points=3,
