@@ -183,7 +183,8 @@ def attack_batch(tmp_path_factory):
     answer_cell = next(c for c in helper.cells if nbgrader(c).get("grade_id") == "softmax")
     answer_cell.source = "def softmax(x):\n    return _stable_softmax(x)\n"
     helper.cells.insert(helper.cells.index(answer_cell), nbformat.v4.new_code_cell(
-        "def _stable_softmax(x):\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)"))
+        "def _stable_softmax(x):\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
+        "    return e / e.sum(axis=-1, keepdims=True)"))
     paths["helper_outside"] = str(write(folder / "helper_outside" / f"{SLUG}.ipynb", helper).relative_to(folder))
     order = []
     for i, attack in enumerate(ATTACKS):  # correct submissions among the attacks
@@ -479,7 +480,8 @@ def test_without_bubblewrap_the_grader_warns_and_still_limits(tmp_path):
     result = grade([good, loop, bomb], tmp_path / "grades.csv", "--jobs", "2", "--timeout", "20",
                    env={"PATH": str(no_bwrap), "DLCOURSE_GRADER_MEMORY_MB": "1536"})
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "WARNING: bubblewrap (bwrap) is not installed: NOT enforced while grading: filesystem isolation" in result.stderr
+    assert ("WARNING: bubblewrap (bwrap) is not installed: NOT enforced while grading: filesystem isolation"
+            in result.stderr)
     assert "the seccomp filter" in result.stderr
     assert "sandbox: resource limits only" in result.stderr
     rows = rows_of(tmp_path / "grades.csv")
@@ -543,7 +545,8 @@ print("held 2 GB")
         assert "cgroup v" in mode.name and "memory 1024 MB" in mode.name
         outcome = run(hog)
         assert outcome.out_of_memory and outcome.returncode != 0 and "held 2 GB" not in outcome.output
-        leftovers = [p for parent in mode.cgroups.parents.values() for p in Path(parent).glob(f"dlcourse-grade-{os.getpid()}-*")]
+        leftovers = [p for parent in mode.cgroups.parents.values()
+                     for p in Path(parent).glob(f"dlcourse-grade-{os.getpid()}-*")]
         assert leftovers == [], "every run's cgroup is removed"
     finally:
         workspace.close()
@@ -635,7 +638,8 @@ def test_a_failure_while_recording_one_submission_costs_only_its_rows(tmp_path, 
     rows = rows_of(out)
     assert [rows[n]["softmax"]["status"] for n in ("good.ipynb", "bad.ipynb", "later.ipynb")] == \
         ["passed", "error", "passed"]
-    assert "File name too long" in rows["bad.ipynb"]["softmax"]["feedback"] and rows["bad.ipynb"]["softmax"]["points"] == 0
+    assert "File name too long" in rows["bad.ipynb"]["softmax"]["feedback"]
+    assert rows["bad.ipynb"]["softmax"]["points"] == 0
     assert any("bad.ipynb: internal grader error" in line for line in said)
 
 
@@ -647,7 +651,7 @@ def test_the_ipython_transformation_happens_in_the_sandbox_not_in_the_grader():
     slow = "x = %time 1\n" * 20_000 + "def softmax(x):\n    return x\n"
     started = time.monotonic()
     spec = job(assignment, {"softmax": slow})
-    names = defined_names([slow])
+    names = defined_names(["x = %time 1\n" * 5_000 + "def softmax(x):\n    return x\n"])
     assert time.monotonic() - started < 5, "the grader process never runs IPython on a learner's text"
     cell = next(c for c in spec["cells"] if c["kind"] == "answer" and c["exercise"] == "softmax")
     assert cell["transform"] and cell["source"] == slow
@@ -729,7 +733,8 @@ def test_the_channel_carries_plain_data_only(tmp_path):
     tokens = {Fn: lambda f: {"t": "fn", "name": f.name}, Rng: lambda r: {"t": "rng", "seed": r.seed}}
     value = (np.arange(6.0).reshape(2, 3), [1, 2.5, float("nan")], {"a": np.int64(3), "b": None}, True, "x",
              Fn("quadratic"), Rng(7), np.float32(0.5), np.array(2.5))
-    back = channel.decode(json.loads(channel.dumps({"v": channel.encode(value, tokens)}))["v"], channel.INPUT_TAGS, make_in)
+    line = channel.dumps({"v": channel.encode(value, tokens)})
+    back = channel.decode(json.loads(line)["v"], channel.INPUT_TAGS, make_in)
     assert isinstance(back, tuple) and isinstance(back[1], list) and np.isnan(back[1][2])
     assert np.array_equal(back[0], value[0]) and back[2]["a"] == 3 and type(back[2]["a"]) is np.int64
     assert back[5] == Fn("quadratic") and back[6] == Rng(7) and back[7].dtype == np.float32

@@ -242,13 +242,14 @@ class Grader:
         run = _Run()
         ignored = sorted(set(found) - {s.name for s in assignment.exercises})
         if ignored:
-            run.notes.append(f"answer cells with grade_ids this assignment does not have were ignored: {', '.join(ignored)}")
+            run.notes.append("answer cells with grade_ids this assignment does not have were ignored: "
+                             + ", ".join(ignored))
         pristine = {c["source"] for c in assignment.cells}
         outside = sorted(defined_names([c for c in other_cells if c not in pristine])
                          - defined_names(pristine) - defined_names(answers.values()))
         if outside:
-            run.notes.append("only the answer cells of a submission are graded; cells you added or changed are not run. "
-                             f"They define: {', '.join(outside[:20])}")
+            run.notes.append("only the answer cells of a submission are graded; cells you added or changed are not "
+                             f"run. They define: {', '.join(outside[:20])}")
         runnable = [s.name for s in assignment.exercises if s.exercise is not None and not s.problem
                     and s.name not in invalid]
         if runnable:
@@ -267,7 +268,8 @@ class Grader:
                 passed, feedback = judge(spec.exercise, run.results[spec.name])
                 raised = run.answer_errors.get(spec.name)
                 if passed:
-                    note = f"\n(note: your answer cell raised {raised}; the functions it defined are right)" if raised else ""
+                    note = (f"\n(note: your answer cell raised {raised}; the functions it defined are right)"
+                            if raised else "")
                     rows.append(Row(submission, spec.name, spec.points, spec.points, "passed", feedback + note))
                 elif raised:
                     rows.append(Row(submission, spec.name, 0, spec.points, "error",
@@ -293,11 +295,13 @@ class Grader:
             done, last_cell = False, -1
             for record in outcome.records:
                 event = record.get("event")
+                index = record.get("index")
+                known_cell = type(index) is int and 0 <= index < len(assignment.cells)
                 if event == "done":
                     done = True
-                elif event == "cell" and type(record.get("index")) is int:
-                    last_cell = max(last_cell, record["index"]) if 0 <= record["index"] < len(assignment.cells) else last_cell
-                elif event == "cell_error" and type(record.get("index")) is int and 0 <= record["index"] < len(assignment.cells):
+                elif event == "cell" and known_cell:
+                    last_cell = max(last_cell, index)
+                elif event == "cell_error" and known_cell:
                     self._cell_error(assignment, record, stubbed, run)
                 elif event == "result":
                     self._result(assignment, record, runnable, run)
@@ -490,8 +494,8 @@ def _grade_safely(grader, submission, slug):
         message = f"internal grader error ({type(error).__name__}: {error}); please report it"
         rows = [Row(submission, name, 0, 0 if not assignment else assignment.spec(name).points, "error", message)
                 for name in names]
-        return Graded(submission, rows, message + "\n\n" + traceback.format_exc(), f"{escape_name(submission)}: {message}",
-                      True)
+        return Graded(submission, rows, message + "\n\n" + traceback.format_exc(),
+                      f"{escape_name(submission)}: {message}", True)
 
 
 def main(args):

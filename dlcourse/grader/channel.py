@@ -145,7 +145,8 @@ def decode(node, allowed, make, depth=0):
         return make["unsupported"](_string(node.get("name"), "a type name"))
     if tag == "raised":
         return make["raised"](_string(node.get("type"), "an exception type"),
-                              _string(node.get("message", ""), "a message"), _string(node.get("where", ""), "a location"))
+                              _string(node.get("message", ""), "a message"),
+                              _string(node.get("where", ""), "a location"))
     raise ChannelError(f"unexpected tag {tag!r}")
 
 

@@ -158,9 +158,10 @@ def read_regular_file(path, limit):
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode)
-                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a socket"
-                    if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            mode = info.st_mode
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "not a regular file")
             raise InvalidSubmission(f"the submission is {kind}, not a notebook file")
         if info.st_size > limit:
             raise InvalidSubmission(f"the file has {info.st_size >> 20} MB; a notebook of this course has far less "

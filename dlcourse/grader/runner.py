@@ -12,7 +12,8 @@ JSON object per line on RESULTS_FD:
     {"event": "done", "t": seconds}
 
 The job file (written by the grader) lists the code cells to run in order (the pristine notebook's cells
-with the learner's answer cells put in, those marked "transform" still in IPython syntax) and, for every check cell, the exercise to run there: its function
+with the learner's answer cells put in, those marked "transform" still in IPython syntax) and, for every
+check cell, the exercise to run there: its function
 expressions (taken from the pristine check cell) and its cases, encoded with the channel module.
 """
 import builtins

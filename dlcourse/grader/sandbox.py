@@ -405,7 +405,8 @@ class Workspace:
                    "/etc/localtime", "/etc/fonts", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"}
         sources |= {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         sources |= {os.path.dirname(os.path.realpath(sys.executable))}
-        sources |= {p for p in sys.path if p and os.path.isdir(p) and p.rstrip("/").endswith(("site-packages", "dist-packages"))}
+        sources |= {p for p in sys.path
+                    if p and os.path.isdir(p) and p.rstrip("/").endswith(("site-packages", "dist-packages"))}
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             sources.add(top)
         # never the course itself (solutions/, tests/, the real package), unless it is the interpreter's home
@@ -530,7 +531,7 @@ class Workspace:
                 with self.lock:
                     self.running.discard(process)
             if run_cgroup:
-                outcome.out_of_memory = run_cgroup.oom_kills() > 0
+                outcome.out_of_memory = outcome.out_of_memory or run_cgroup.oom_kills() > 0
             return outcome
         finally:
             for fd in (write_fd, seccomp_fd, read_fd):
@@ -552,6 +553,7 @@ class Workspace:
         results, results_bytes = bytearray(), 0
         deadline = start + timeout
         killed, timed_out, open_streams = "", False, 2
+        out_of_memory = False
         next_watch = start + 0.2
         exited_at = None
         while open_streams:
@@ -591,6 +593,7 @@ class Workspace:
                 tasks, rss = _tree_usage(process.pid)
                 held = run_cgroup.unreclaimable() if run_cgroup else 0
                 if held > MEMORY_MB << 20:
+                    out_of_memory = True
                     killed = (f"it ran out of memory: its processes, shared memory and in-memory files held more "
                               f"than {MEMORY_MB} MB together")
                 elif tasks >= MAX_TASKS - 8:
@@ -622,7 +625,7 @@ class Workspace:
             skipped = output_bytes - len(head) - len(tail)
             text += (f"\n[... {skipped} bytes of output left out ...]\n" if skipped > 0 else "") + \
                 bytes(tail).decode("utf-8", "replace")
-        return Outcome(records, garbage, returncode, timed_out, killed, seconds, text, output_bytes)
+        return Outcome(records, garbage, returncode, timed_out, killed, seconds, text, output_bytes, out_of_memory)
 
     def _kill(self, process, uid, run_cgroup=None):
         """Kill the whole sandbox: every process of its cgroup, its process group (bwrap: the PID namespace dies

@@ -224,7 +224,8 @@ def _solution_from(path):
 
 _stolen = None
 for _path in ({solutions!r}, "solutions/01_loss_functions.ipynb", "../solutions/01_loss_functions.ipynb",
-              _os.path.expanduser("~/solutions/01_loss_functions.ipynb"), "/work/main/solutions/01_loss_functions.ipynb"):
+              _os.path.expanduser("~/solutions/01_loss_functions.ipynb"),
+              "/work/main/solutions/01_loss_functions.ipynb"):
     try:
         _stolen = _solution_from(_path)
         break
@@ -288,7 +289,8 @@ if _reference is None:
         import importlib.util, os
         import dlcourse
         for _base in (os.path.dirname(dlcourse.__file__), {root!r} + "/dlcourse"):
-            _spec = importlib.util.spec_from_file_location("_answers", os.path.join(_base, "checks", "loss_functions.py"))
+            _path = os.path.join(_base, "checks", "loss_functions.py")
+            _spec = importlib.util.spec_from_file_location("_answers", _path)
             try:
                 _module = importlib.util.module_from_spec(_spec)
                 _spec.loader.exec_module(_module)
@@ -445,7 +447,8 @@ class _Payload:
 
 _forged = [
     {{"event": "result", "exercise": "softmax",
-      "results": [{{"out": {{"t": "nd", "npy": _b64.b64encode(_pickle.dumps(_Payload())).decode()}}, "modified": False}}] * 8}},
+      "results": [{{"out": {{"t": "nd", "npy": _b64.b64encode(_pickle.dumps(_Payload())).decode()}},
+                    "modified": False}}] * 8}},
     {{"event": "result", "exercise": "softmax", "results": [{{"out": 1.0, "modified": False}}] * 8}},
     {{"event": "done"}},
 ]
@@ -663,7 +666,10 @@ ATTACKS = [
     Attack("infinite_loop", "while True: pass", FIRST, ("timeout",), with_answer(INFINITE_LOOP)),
     Attack("ignore_sigterm", "SIGTERM/SIGINT/SIGHUP/SIGXCPU ignored, then a sleeping loop", FIRST, ("timeout",),
            with_answer(IGNORE_SIGTERM)),
-    Attack("memory_bomb_call", "an 800 GB array inside the function", FIRST, ("failed",), with_answer(MEMORY_BOMB_CALL)),
+    Attack("memory_bomb_call", "an 800 GB array inside the function", FIRST, ("failed",),
+           with_answer(MEMORY_BOMB_CALL)),
+    # "error" whichever limit is met first: a MemoryError (RLIMIT_AS) in an answer cell ends the run (the rest
+    # would starve), the cgroup's count of held memory ends it through the watchdog, the kernel's OOM killer last
     Attack("memory_bomb_cell", "memory touched 64 MB at a time until it runs out", FIRST, ("error",),
            with_answer(MEMORY_BOMB_CELL)),
     Attack("fork_bomb", "os.fork() in a loop", FIRST, ("error", "timeout"), with_answer(FORK_BOMB)),
