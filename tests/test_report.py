@@ -95,8 +95,8 @@ def test_items_are_sorted_hardest_first_and_hints_are_normalised(gradebook):
     # softmax: alice passed, bob failed, the invalid one: 1 of 3; mean_squared_error 1 of 3 too; then 1 of 2
     assert found == [("mean_squared_error", 1, 3), ("softmax", 1, 3), ("gradient_descent", 1, 2)]
     hints = frequent_hints(result)
-    assert hints[("01_loss_functions", "mean_squared_error")] == [("hint: keep the factor 0.5", 1),
-                                                                   ("the file is not a notebook: " + XSS.replace("1", "#"), 1)]
+    not_a_notebook = "the file is not a notebook: " + XSS.replace("1", "#")  # numbers become #
+    assert hints[("01_loss_functions", "mean_squared_error")] == [("hint: keep the factor 0.5", 1), (not_a_notebook, 1)]
     assert hints[("02_gradient_descent", "gradient_descent")] == [
         ("it ran longer than # s, the time limit of a submission", 1)]
 
