@@ -10,7 +10,8 @@ How a submission is graded
    ``exercises/NN_slug.ipynb``; ``--assignment NN_slug`` grades every submission against that one (an
    unknown ``--assignment`` is a usage error: exit 2). A file whose name matches no assignment gets ONE row
    with exercise "" and status ``invalid`` (no exercise is known to give it a row per exercise).
-2. Reading. The file is parsed as JSON, trusting nothing: not UTF-8, not JSON, not a notebook, nbformat
+2. Reading. Only a regular file is read (a symbolic link, FIFO, device or directory is ``invalid``, and
+   nothing over 64 MB is read), then parsed as JSON, trusting nothing: not UTF-8, not JSON, not a notebook, nbformat
    other than 4 (e.g. an old v3 file), or malformed cells make the whole submission ``invalid`` (every
    exercise gets its row with the reason). Only the learner's ANSWER cells are taken, by nbgrader grade_id;
    an exercise whose answer cell is missing, duplicated (copied cells keep their grade_id) or not a code
@@ -21,7 +22,9 @@ How a submission is graded
    an answer fails with a NameError for one of those names.
 3. Running, in a sandbox (``sandbox.py``, ``runner.py``). A child process runs the pristine notebook's code
    cells in order with the learner's answer cells put in (IPython magics become ``get_ipython()`` calls
-   that do nothing; a leading ``%%time``/``%%capture`` line is dropped). Where the pristine notebook has a
+   that do nothing, transformed inside the sandbox under the time limit; a leading ``%%time``/``%%capture``
+   line is dropped). A MemoryError in an answer cell ends the run (runner exit code 3): the exercises after it
+   run again in a new sandbox, as after a crash. Where the pristine notebook has a
    check cell, the child instead calls the learner's functions (the objects the pristine check cell would
    pass to ``check``) on the exercise's cases with ``run_case`` and writes the plain outputs back. A cell
    that raises is recorded and the run goes on: course cells that need something hidden while grading
@@ -65,21 +68,16 @@ reading the answer key.
 
 Isolation and limits
 --------------------
-With bubblewrap (``bwrap``): new PID, network, IPC and UTS namespaces (no network at all, not even to
-127.0.0.1 of the host), ``--die-with-parent``, ``--new-session``; the interpreter, its standard library,
-site-packages and system libraries are mounted read-only, the sanitized copy, the runner and the job
-read-only, and a 256 MB tmpfs at /tmp (the working directory and HOME) is the only writable place; the
-root is read-only. When the grader runs as root, each job slot gets a fresh unprivileged uid of its own
-(so RLIMIT_NPROC is enforced by the kernel and nothing else on the machine is that uid). Resource limits
-(``_limits.py``, set in the sandbox before the runner starts): address space DLCOURSE_GRADER_MEMORY_MB
-(default 3072 MB) per process, CPU time (timeout + 5 s), 64 processes/threads, 64 MB per file, 256 open
-files, no core dumps. A watchdog here reads the sandbox's output (at most 64 KB kept, megabytes of output
-only cost time) and results (at most 64 MB), and kills the whole sandbox on the wall-clock timeout, when
-its process tree reaches 56 tasks (fork bomb) or 2 x the memory limit in resident memory. Killing the
-outer bwrap kills its PID namespace, so double-forked, setsid'd or SIGTERM-ignoring processes die too.
-Without bwrap (macOS, or a Linux where it cannot create namespaces) the grader falls back to resource limits
-alone and prints a warning naming what is not enforced (filesystem and network isolation, the end of
-detached processes); DLCOURSE_GRADER_SANDBOX=rlimits forces that mode.
+Every run is a bubblewrap sandbox (new PID, network, IPC and UTS namespaces; the interpreter, libraries, the
+sanitized copy and the job mounted read-only; a 256 MB tmpfs at /tmp the only writable place) with a seccomp
+filter (``seccomp.py``: no keyrings, memfd_create, new namespaces, ptrace, mount, perf_event_open, bpf ...),
+run as a fresh unprivileged uid (a new one for every run, when the grader is root), in a cgroup of its own
+(``cgroup.py``, v2 or v1: memory counted with shared memory and tmpfs, 64 tasks), under resource limits
+(``_limits.py``: address space DLCOURSE_GRADER_MEMORY_MB, default 3072 MB, per process; CPU time; file size;
+open files; no core dumps) and a watchdog here (wall-clock timeout, output and result floods, too many tasks,
+memory). The mode in force is printed at the start and in every feedback file; whatever cannot be enforced
+on this machine is printed as a WARNING (without bwrap, DLCOURSE_GRADER_SANDBOX=rlimits, or without cgroups,
+DLCOURSE_GRADER_CGROUP=none). What each layer is for, and what is left: docs/grader-threat-model.md.
 
 Statuses and crashes
 --------------------
@@ -94,15 +92,17 @@ the other exercises; exercises that still could not run get the same status with
 Gradebook
 ---------
 ``gradebook.py``: the header ``submission,exercise,points,max_points,status,feedback``, ``submission`` being
-the path exactly as given; one row per (submission, exercise), always. The CSV is rewritten atomically (temp
-file + ``os.replace``) after each submission, in command-line order; re-running with the same ``--out`` skips
-submissions already in it (resume) and keeps every row. The feedback file of a submission is
-``<out stem>_feedback/<submission path, sanitized>-<hash>.txt`` next to ``--out``: score, every exercise with
-its status and feedback, notes (course cells that could not run, ignored cells) and, after a crash, the tail
-of the run's output. The terminal gets a progress bar (tqdm) and one summary line per submission. ``--jobs N``
-grades N submissions at once. Exit code: 0 when every submission was graded (whatever the scores), 1 when
-the grader itself failed on some submission (a course-side problem, named in its rows), 2 for usage errors
-or when no sandbox can run at all.
+the path as given (control characters, bytes that are not UTF-8 and backslashes escaped, see
+``escape_name``; a cell a spreadsheet would evaluate gets a leading ``'``); one row per (submission, exercise),
+always. The CSV is rewritten atomically (temp file + ``os.replace``) after each submission, in command-line
+order; re-running with the same ``--out`` skips submissions already in it (resume) and keeps every row. The
+feedback file of a submission is ``<out stem>_feedback/<submission path, sanitized>-<hash>.txt`` next to
+``--out``: score, every exercise with its status and feedback, notes (course cells that could not run,
+ignored cells) and, after a crash, the tail of the run's output. The terminal gets a progress bar (tqdm) and
+one summary line per submission. ``--jobs N`` grades N submissions at once. An exception while grading or
+recording one submission gives it ``error`` rows and the batch goes on. Exit code: 0 when every submission
+was graded (whatever the scores), 1 when the grader itself failed on some submission (a course-side problem,
+named in its rows), 2 for usage errors or when no sandbox can run at all.
 """
 import os
 import sys

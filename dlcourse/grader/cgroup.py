@@ -82,6 +82,18 @@ class Cgroups:
     def describe(self, memory_bytes, tasks):
         return f"cgroup v{self.version} (memory {memory_bytes >> 20} MB with shared memory and tmpfs, {tasks} tasks)"
 
+    def sweep(self):
+        """Remove the empty cgroups that graders killed before they could clean up left behind."""
+        for parent in self.parents.values():
+            for directory in Path(parent).glob(f"{PREFIX}-*-*"):
+                pid = directory.name[len(PREFIX) + 1:].split("-")[0]
+                try:  # an hour old: not the cgroup another grader (in another PID namespace) has just made
+                    stale = time.time() - directory.stat().st_mtime > 3600
+                    if stale and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                        directory.rmdir()  # fails, harmlessly, while a process is still inside
+                except OSError:
+                    pass
+
     def create(self, memory_bytes, tasks):
         """A new cgroup with these limits; the caller puts the sandbox in it (``join``) and ``remove``s it."""
         name = f"{PREFIX}-{os.getpid()}-{secrets.token_hex(4)}"
@@ -251,6 +263,7 @@ def detect(choice=None, mountinfo="/proc/self/mountinfo", proc_cgroup="/proc/sel
             problems.append(why)
             continue
         try:
+            cgroups.sweep()
             cgroups.create(64 << 20, 8).remove()
         except OSError as error:
             problems.append(f"cgroup v{version}: cannot make a cgroup below {next(iter(cgroups.parents.values()))} "
