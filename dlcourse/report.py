@@ -132,10 +132,12 @@ def read_gradebook(path, learner_pattern=None, known=None):
         if missing:
             raise GradebookFormatError(f"{path} is not a gradebook: it lacks the column(s) {', '.join(missing)} "
                                        f"(its header is {reader.fieldnames}); write one with python -m dlcourse grade")
-        rows = []
+        rows, derived = [], {}  # derived: submission -> (learner, assignment), once per submission
         for line, record in enumerate(reader, start=2):
             cells = {key: unquote_cell(value or "") for key, value in record.items() if key is not None}
-            learner, assignment = learner_and_assignment(cells["submission"], learner_pattern, known)
+            if cells["submission"] not in derived:
+                derived[cells["submission"]] = learner_and_assignment(cells["submission"], learner_pattern, known)
+            learner, assignment = derived[cells["submission"]]
             try:
                 status = Status(cells["status"])
                 points, max_points = float(cells["points"]), float(cells["max_points"])
@@ -177,7 +179,11 @@ class Totals:
         return None if chosen is None else chosen.points
 
     def overall(self, learner):
-        return sum(s.points for (who, _), s in self.best.items() if who == learner)
+        if not hasattr(self, "_overall"):  # once, not a scan of every learner per learner
+            self._overall = defaultdict(float)
+            for (who, _), chosen in self.best.items():
+                self._overall[who] += chosen.points
+        return self._overall[learner]
 
 
 def totals(rows):
@@ -391,11 +397,11 @@ def render_html(rows, result, source_name="grades.csv", totals_name="totals.csv"
 
     parts.append('<h2 id="hints">Most frequent failure hints</h2><p>Feedback of the submissions that did not '
                  "pass, with the numbers that differ learner to learner taken out.</p>")
+    failures = Counter((r.assignment, r.exercise) for s in result.best.values() for r in s.rows
+                       if r.status is not Status.PASSED)
     for (assignment, exercise), common in hints.items():
-        failures = sum(1 for s in result.best.values() for r in s.rows
-                       if (r.assignment, r.exercise) == (assignment, exercise) and r.status is not Status.PASSED)
         parts.append(f'<h3 id="{_e(_anchor("hints", assignment, exercise))}">{_e(assignment)} · {_e(exercise)} '
-                     f"({failures} not passed)</h3>")
+                     f"({failures[(assignment, exercise)]} not passed)</h3>")
         parts.append(_table(["learners", "hint"], [[str(count), f"<pre>{_e(hint)}</pre>"] for hint, count in common],
                             numeric=(0,)))
     if not hints:
