@@ -123,7 +123,7 @@ def mutants(exercise, source):
     """Every single-slip mutant of an answer cell's source."""
     tree = ast.parse(source)
     count = len(_sites(tree))
-    found = []
+    found, seen = [], {ast.unparse(tree)}  # a default is both a constant and a default: count each program once
     for k in range(count):
         mutated = copy.deepcopy(tree)
         node, what, apply = _sites(mutated)[k]
@@ -132,7 +132,8 @@ def mutants(exercise, source):
             text = ast.unparse(ast.fix_missing_locations(mutated))
         except Exception:  # an AST the slip made impossible to print is not a program a learner could write
             continue
-        if text != ast.unparse(tree):
+        if text not in seen:
+            seen.add(text)
             line = getattr(node, "lineno", 0)
             original = source.splitlines()[line - 1].strip() if 0 < line <= len(source.splitlines()) else ""
             found.append(Mutant(exercise, line, what, text, original))

@@ -11,6 +11,7 @@ The split between *running* (``run_case``: needs only the learner's functions an
 judge the plain results in a process the learner's code never touches.
 """
 import copy
+import inspect
 import math
 import os
 import sysconfig
@@ -533,11 +534,25 @@ class Exercise:
     def success_line(self, n_cases):
         return self.success or f"✓ {self.name}: all {n_cases} cases passed"
 
+    def _inputs(self, case, most=48):
+        """The array inputs too long for the call line but short enough to read, one per line by parameter name."""
+        try:
+            names = list(inspect.signature(self.reference[case.function]).parameters)
+        except (TypeError, ValueError, KeyError):
+            names = []
+        lines = []
+        for index, value in list(enumerate(case.args)) + list(case.kwargs.items()):
+            if isinstance(value, np.ndarray) and 8 < value.size <= most:
+                name = index if isinstance(index, str) else (names[index] if index < len(names) else f"argument {index + 1}")
+                text = format_array(value, most, digits=4).replace("\n", "\n" + " " * (5 + len(name)))
+                lines.append(f"  {name} = {text}\n")
+        return "".join(lines)
+
     def _judge_one(self, case, got, modified):
         """(feedback or None, whether the output was a wrong value that a known mistake may explain)."""
         call = f"{case.function}(" + ", ".join(
             [_short(a) for a in case.args] + [f"{k}={_short(v)}" for k, v in case.kwargs.items()]) + ")"
-        shown = "" if case.hidden else f"  call: {call}\n"
+        shown = "" if case.hidden else f"  call: {call}\n" + self._inputs(case)
         if isinstance(got, Raised):
             if got.type_name == "NotImplementedError":
                 return (f"  {case.function} is not implemented yet: replace `raise NotImplementedError()` "
