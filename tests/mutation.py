@@ -31,7 +31,7 @@ import nbformat
 import numpy as np
 
 from dlcourse.checks import exercises
-from dlcourse.checks.core import Case, Raised, _arrays_equal, build_argument, evaluate, run_case, to_plain
+from dlcourse.checks.core import Case, Raised, _arrays_equal, evaluate, run_case, to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 10  # seconds per mutant: a slip can turn a loop into an endless one
@@ -59,14 +59,16 @@ def _sites(tree):
     for node in ast.walk(tree):
         if isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in SWAPS:
             new = SWAPS[type(node.op)]
-            sites.append((node, f"{type(node.op).__name__} -> {new.__name__}", lambda n, new=new: setattr(n, "op", new())))
+            sites.append((node, f"{type(node.op).__name__} -> {new.__name__}",
+                          lambda n, new=new: setattr(n, "op", new())))
         elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in SWAPS:
             new = SWAPS[type(node.ops[0])]
             sites.append((node, f"{type(node.ops[0]).__name__} -> {new.__name__}",
                           lambda n, new=new: setattr(n, "ops", [new()])))
         elif isinstance(node, ast.BoolOp) and type(node.op) in SWAPS:
             new = SWAPS[type(node.op)]
-            sites.append((node, f"{type(node.op).__name__} -> {new.__name__}", lambda n, new=new: setattr(n, "op", new())))
+            sites.append((node, f"{type(node.op).__name__} -> {new.__name__}",
+                          lambda n, new=new: setattr(n, "op", new())))
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             sites.append((node, "unary minus dropped", lambda n: setattr(n, "op", ast.UAdd())))
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):

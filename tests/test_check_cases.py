@@ -59,7 +59,8 @@ def _safe(predicate, case):
 
 def test_exercises_with_edges_declare_them():
     # the exercises whose tasks name an edge input; a new exercise with one adds itself here
-    assert {"relu_backward", "two_layer_net_gradients", "softmax", "softmax_with_loss_backward", "cross_entropy_error", "mean_squared_error",
+    assert {"relu_backward", "two_layer_net_gradients", "softmax", "softmax_with_loss_backward", "cross_entropy_error",
+            "mean_squared_error",
             "binary_cross_entropy", "numerical_gradient", "softmax_loss_and_grad", "leaky_relu", "prelu",
             "adagrad_update", "rmsprop_update", "adam_update", "conv_output_size", "conv2d_naive", "im2col",
             "conv2d_backward", "maxpool", "dropout", "kmeans_step", "hue_histogram"} <= {

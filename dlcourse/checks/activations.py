@@ -49,7 +49,8 @@ def _prelu_contract(*arrays_and_alpha):
 
 
 def _he_contract(fan_in, fan_out, rng):
-    require(isinstance(fan_in, int) and isinstance(fan_out, int) and fan_in > 0 and fan_out > 0, "fan_in, fan_out: ints > 0")
+    require(isinstance(fan_in, int) and isinstance(fan_out, int) and fan_in > 0 and fan_out > 0,
+            "fan_in, fan_out: ints > 0")
 
 
 def _backward_kink(case):
@@ -101,10 +102,13 @@ register(Exercise(
                 "the leak: no unit stops learning)"),
         Mistake("local derivative only", {"leaky_relu_backward": lambda dout, x, alpha: np.where(x > 0, 1.0, alpha)},
                 "multiply the local derivative (1 or alpha) by dout"),
-        Mistake("mask from dout", {"leaky_relu_backward": lambda dout, x, alpha: np.where(dout > 0, dout, alpha * dout)},
+        Mistake("mask from dout", {"leaky_relu_backward": lambda dout, x, alpha: np.where(dout > 0, dout,
+                                                                                          alpha * dout)},
                 "choose 1 or alpha from the sign of the forward input x, not from dout"),
-        Mistake("x == 0 on the wrong side", {"leaky_relu_backward": lambda dout, x, alpha: np.where(x >= 0, dout, alpha * dout)},
-                "at exactly x == 0 the task takes the slope alpha: pass dout only where x > 0, alpha * dout where x <= 0"),
+        Mistake("x == 0 on the wrong side", {"leaky_relu_backward": lambda dout, x, alpha: np.where(x >= 0, dout,
+                                                                                                    alpha * dout)},
+                "at exactly x == 0 the task takes the slope alpha: pass dout only where x > 0, alpha * dout where x "
+                "<= 0"),
     ],
 ))
 
@@ -121,7 +125,8 @@ def _prelu_hidden(rng):
     for n, d in ((6, 4), (1, 5), (10, 3)):
         x, alpha = rng.standard_normal((n, d)), rng.uniform(0.0, 0.5, size=d)
         cases.append(Case((x, alpha), label=f"random ({n}, {d})", function="prelu_forward"))
-        cases.append(Case((rng.standard_normal((n, d)), x, alpha), label=f"random ({n}, {d})", function="prelu_backward"))
+        cases.append(Case((rng.standard_normal((n, d)), x, alpha), label=f"random ({n}, {d})",
+                          function="prelu_backward"))
     return cases
 
 
@@ -155,7 +160,8 @@ register(Exercise(
                 "negative inputs are multiplied by their unit's slope alpha, not cut to 0"),
         Mistake("dalpha not summed", _prelu_backward_mistake(dalpha=lambda dout, x: np.where(x <= 0, dout * x, 0.0)),
                 "alpha is shared by every sample of the batch, so dalpha sums over the batch (axis 0): shape (D,)"),
-        Mistake("dalpha without x", _prelu_backward_mistake(dalpha=lambda dout, x: np.where(x <= 0, dout, 0.0).sum(axis=0)),
+        Mistake("dalpha without x", _prelu_backward_mistake(dalpha=lambda dout, x: np.where(x <= 0, dout,
+                                                                                            0.0).sum(axis=0)),
                 "the output is alpha·x where x <= 0, so its derivative with respect to alpha is x: "
                 "dalpha = Σ dout · x over the entries with x <= 0"),
         Mistake("dalpha over every entry", _prelu_backward_mistake(dalpha=lambda dout, x: (dout * x).sum(axis=0)),
@@ -163,12 +169,15 @@ register(Exercise(
         Mistake("dalpha a single number",
                 _prelu_backward_mistake(dalpha=lambda dout, x: float(np.where(x <= 0, dout * x, 0.0).sum())),
                 "each unit has its own slope: sum over the batch only (axis=0), giving one value per unit, shape (D,)"),
-        Mistake("dalpha averaged", _prelu_backward_mistake(dalpha=lambda dout, x: np.where(x <= 0, dout * x, 0.0).mean(axis=0)),
+        Mistake("dalpha averaged", _prelu_backward_mistake(dalpha=lambda dout, x: np.where(x <= 0, dout * x,
+                                                                                           0.0).mean(axis=0)),
                 "dalpha is the SUM over the batch, not the mean: the 1/N is already inside dout"),
         Mistake("dx like ReLU", _prelu_backward_mistake(dx=lambda dout, x, alpha: np.where(x > 0, dout, 0.0)),
                 "where x <= 0 the local derivative of alpha·x with respect to x is alpha: dx = alpha * dout there"),
-        Mistake("x == 0 on the wrong side", _prelu_backward_mistake(dx=lambda dout, x, alpha: np.where(x >= 0, dout, alpha * dout)),
-                "at exactly x == 0 the task takes the slope alpha: dx = dout only where x > 0, alpha * dout where x <= 0"),
+        Mistake("x == 0 on the wrong side", _prelu_backward_mistake(dx=lambda dout, x, alpha: np.where(x >= 0, dout,
+                                                                                                       alpha * dout)),
+                "at exactly x == 0 the task takes the slope alpha: dx = dout only where x > 0, alpha * dout where x "
+                "<= 0"),
     ],
 ))
 
@@ -216,7 +225,8 @@ register(Exercise(
         Mistake("variance instead of standard deviation",
                 lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * (2.0 / fan_in),
                 "2 / fan_in is the VARIANCE; scale the standard normal draws by its square root, np.sqrt(2 / fan_in)"),
-        Mistake("Xavier's scale", lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in),
+        Mistake("Xavier's scale",
+                lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in),
                 "sqrt(1 / fan_in) is Xavier's scale (for sigmoid/tanh); He's scale for ReLU is sqrt(2 / fan_in): "
                 "ReLU zeroes half of its inputs, so the variance needs the factor 2"),
         Mistake("fan_out", lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_out),
@@ -224,12 +234,15 @@ register(Exercise(
         Mistake("Glorot's scale",
                 lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / (fan_in + fan_out)),
                 "sqrt(2 / (fan_in + fan_out)) is Glorot's (Xavier) normal; He's is np.sqrt(2 / fan_in)"),
-        Mistake("transposed shape", lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in),
+        Mistake("transposed shape",
+                lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in),
                 "W maps fan_in inputs to fan_out outputs, x · W, so its shape is (fan_in, fan_out)"),
-        Mistake("drawn transposed", lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)).T * np.sqrt(2.0 / fan_in),
+        Mistake("drawn transposed",
+                lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)).T * np.sqrt(2.0 / fan_in),
                 "draw exactly rng.standard_normal((fan_in, fan_out)): drawing (fan_out, fan_in) and transposing "
                 "puts the same numbers in other places"),
-        Mistake("sqrt of 2 only", lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in,
+        Mistake("sqrt of 2 only",
+                lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in,
                 "the square root covers the whole quotient: np.sqrt(2 / fan_in), not np.sqrt(2) / fan_in"),
     ],
 ))

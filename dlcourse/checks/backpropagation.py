@@ -74,7 +74,8 @@ def _flat_features(x):
 
 
 def _affine_forward_contract(x, W, b):
-    require(np.ndim(W) == 2 and _flat_features(x) == W.shape[0], f"x {np.shape(x)} must flatten to (N, {np.shape(W)[0]})")
+    require(np.ndim(W) == 2 and _flat_features(x) == W.shape[0],
+            f"x {np.shape(x)} must flatten to (N, {np.shape(W)[0]})")
     require(np.shape(b) == (W.shape[1],), f"b must have shape (M,) = ({W.shape[1]},), got {np.shape(b)}")
 
 
@@ -84,7 +85,8 @@ def _affine_backward_contract(dout, x, W):
 
 
 def _same_shape(*arrays):
-    require(len({np.shape(a) for a in arrays}) == 1, f"the arrays must share one shape, got {[np.shape(a) for a in arrays]}")
+    require(len({np.shape(a) for a in arrays}) == 1,
+            f"the arrays must share one shape, got {[np.shape(a) for a in arrays]}")
 
 
 def _sigmoid_backward_contract(dout, y):
@@ -309,7 +311,10 @@ def _swl_indices_only(x, t):
 register(Exercise(
     name="softmax_with_loss_backward",
     contract=_targets_contract,
-    boundaries={"extreme scores (|x| >= 500)": lambda case: np.abs(case.args[0]).max() >= 500, "rows whose maxima are 500 apart": _row_maxima_apart, "one-hot targets": lambda case: np.ndim(case.args[1]) == 2, "class indices": lambda case: np.ndim(case.args[1]) == 1},
+    boundaries={"extreme scores (|x| >= 500)": lambda case: np.abs(case.args[0]).max() >= 500,
+                "rows whose maxima are 500 apart": _row_maxima_apart,
+                "one-hot targets": lambda case: np.ndim(case.args[1]) == 2,
+                "class indices": lambda case: np.ndim(case.args[1]) == 1},
     functions="softmax_with_loss_backward",
     reference=_softmax_with_loss_backward,
     points=2,
@@ -336,7 +341,8 @@ register(Exercise(
                                               - _one_hot(t, np.shape(x)[1])) / len(x),
                 "exp overflows for large scores (e^1000 = inf, inf/inf = nan): subtract each row's maximum "
                 "before exp"),
-        Mistake("max over the whole batch", lambda x, t: (_global_max_softmax(x) - _one_hot(t, np.shape(x)[1])) / len(x),
+        Mistake("max over the whole batch",
+                lambda x, t: (_global_max_softmax(x) - _one_hot(t, np.shape(x)[1])) / len(x),
                 "subtract each ROW's maximum (x.max(axis=1, keepdims=True)), not the maximum of the whole batch: "
                 "a row far below the batch maximum underflows to exp = 0 and gives 0 / 0 = nan"),
         Mistake("indices not one-hot", lambda x, t: (_softmax(np.asarray(x, dtype=float)) - np.reshape(t, (len(x), -1)))
@@ -414,7 +420,8 @@ register(Exercise(
                 "pre-activation a"),
         Mistake("db not summed", _net_mistake("db not summed"),
                 "db1 and db2 are sums over the batch (axis 0) with the shapes of b1 and b2"),
-        Mistake("keys named dW1 ...", lambda params, X, t: {"d" + k: v for k, v in _two_layer_net_gradients(params, X, t).items()},
+        Mistake("keys named dW1 ...", lambda params, X, t: {"d" + k: v for k,
+                                                            v in _two_layer_net_gradients(params, X, t).items()},
                 "name each gradient like its parameter, with the keys W1, b1, W2, b2 (not dW1, db1, ...)"),
         Mistake("ReLU mask from the gradient", _net_mistake("mask from dh"),
                 "the ReLU mask comes from the forward pass, the pre-activation a = X·W1 + b1 > 0, not from the "

@@ -135,7 +135,8 @@ def _size_contract(input_size, filter_size, stride=1, pad=0):
 
 
 def _conv_contract(x, W, b, stride=1, pad=0):
-    require(np.ndim(x) == 4 and np.ndim(W) == 4 and np.shape(x)[1] == np.shape(W)[1], "x (N, C, H, W), W (FN, C, FH, FW)")
+    require(np.ndim(x) == 4 and np.ndim(W) == 4 and np.shape(x)[1] == np.shape(W)[1],
+            "x (N, C, H, W), W (FN, C, FH, FW)")
     require(np.shape(b) == (np.shape(W)[0],), "b: (FN,)")
     _size_contract(np.shape(x)[2], np.shape(W)[2], stride, pad)
     _size_contract(np.shape(x)[3], np.shape(W)[3], stride, pad)
@@ -184,7 +185,9 @@ def _tied_window(case):
 register(Exercise(
     name="conv_output_size",
     contract=_size_contract,
-    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 2), "only pad given": lambda case: set(case.kwargs) == {"pad"}, "only stride given": lambda case: set(case.kwargs) == {"stride"}},
+    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 2),
+                "only pad given": lambda case: set(case.kwargs) == {"pad"},
+                "only stride given": lambda case: set(case.kwargs) == {"stride"}},
     functions="conv_output_size",
     reference=_conv_output_size,
     points=1,
@@ -192,7 +195,8 @@ register(Exercise(
         Case((8, 3, 1, 0), label="an 8×8 digit, 3×3 filter, stride 1, no padding"),
         Case((8, 3, 1, 1), label="an 8×8 digit, 3×3 filter, padding 1 ('same' size)"),
         Case((7, 3, 2, 0), label="7 pixels, 3×3 filter, stride 2"),
-        Case((8, 3, 2, 1), label="8 pixels, 3×3 filter, stride 2, padding 1 (the filter does not reach the last pixel)"),
+        Case((8, 3, 2, 1),
+             label="8 pixels, 3×3 filter, stride 2, padding 1 (the filter does not reach the last pixel)"),
         Case((227, 11, 4, 0), label="AlexNet's first layer: 227 pixels, 11×11 filter, stride 4"),
         Case((6, 2, 2, 0), label="2×2 max pooling of a 6×6 map"),
         Case((8, 3), label="stride and pad left at their defaults (stride=1, pad=0)"),
@@ -250,7 +254,8 @@ def _conv_mistake_one_channel(x, W, b, stride=1, pad=0):
 
 def _conv_mistake_pad_one_side(x, W, b, stride=1, pad=0):
     x = np.asarray(x, dtype=np.float64)
-    shifted = np.pad(x, ((0, 0), (0, 0), (2 * pad, 0), (2 * pad, 0)))[:, :, :x.shape[2] + 2 * pad, :x.shape[3] + 2 * pad]
+    shifted = np.pad(x, ((0, 0), (0, 0), (2 * pad, 0), (2 * pad, 0)))[:, :, :x.shape[2] + 2 * pad,
+                                                                      :x.shape[3] + 2 * pad]
     return _conv2d_naive(shifted, W, b, stride, 0)
 
 
@@ -287,7 +292,8 @@ register(Exercise(
         Mistake("only the first channel", _conv_mistake_one_channel,
                 "a filter spans ALL input channels: sum the products over c, the filter rows and the filter columns"),
         Mistake("no padding", lambda x, W, b, stride=1, pad=0: _conv2d_naive(x, W, b, stride, 0),
-                "pad the input with `pad` zeros on every side first: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))"),
+                "pad the input with `pad` zeros on every side first: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, "
+                "pad)))"),
         *_wrong_defaults(_conv2d_naive, "conv2d_naive(x, W, b, stride=1, pad=0)"),
         Mistake("padding on one side", _conv_mistake_pad_one_side,
                 "pad `pad` zeros on EACH side, before and after: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))), "
@@ -352,7 +358,8 @@ register(Exercise(
         Mistake("stride ignored", lambda x, fh, fw, stride=1, pad=0: _im2col(
                     x, fh, fw, 1, pad).reshape(np.shape(x)[0], _conv_output_size(np.shape(x)[2], fh, 1, pad),
                                               _conv_output_size(np.shape(x)[3], fw, 1, pad), -1)[
-                    :, :_conv_output_size(np.shape(x)[2], fh, stride, pad), :_conv_output_size(np.shape(x)[3], fw, stride, pad)
+                    :, :_conv_output_size(np.shape(x)[2], fh, stride, pad), :_conv_output_size(np.shape(x)[3], fw,
+                                                                                               stride, pad)
                 ].reshape(-1, np.shape(x)[1] * fh * fw),
                 "output (i, j) takes the patch starting at row i·stride, column j·stride"),
         *_wrong_defaults(_im2col, "im2col(x, filter_h, filter_w, stride=1, pad=0)"),
@@ -380,7 +387,8 @@ def _backward_mistake_assign(dout, x, W, stride=1, pad=0):
     dxp = np.zeros_like(xp)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            dxp[:, :, i * stride:i * stride + fh, j * stride:j * stride + fw] = np.tensordot(dout[:, :, i, j], W, axes=([1], [0]))
+            dxp[:, :, i * stride:i * stride + fh, j * stride:j * stride + fw] = np.tensordot(dout[:, :, i, j], W,
+                                                                                             axes=([1], [0]))
     _, dW, db = _conv2d_backward(dout, x, W, stride, pad)
     return dxp[:, :, pad:pad + h, pad:pad + w], dW, db
 
@@ -400,7 +408,8 @@ def _backward_mistake_last_image(dout, x, W, stride=1, pad=0):
 register(Exercise(
     name="conv2d_backward",
     contract=_conv_backward_contract,
-    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 3), "stride > 1 with padding": lambda case: len(case.args) == 5 and case.args[3] > 1 and case.args[4] > 0},
+    boundaries={"stride and pad at their defaults": lambda case: default_call(case, 3),
+                "stride > 1 with padding": lambda case: len(case.args) == 5 and case.args[3] > 1 and case.args[4] > 0},
     functions="conv2d_backward",
     reference=_conv2d_backward,
     points=3,
@@ -409,14 +418,16 @@ register(Exercise(
              label="dout all ones on the 3×3 output of the 4×4 image 0..15 and the 2×2 filter [[1, 2], [0, −1]]"),
         Case((np.arange(9, dtype=np.float64).reshape(1, 1, 3, 3), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4),
               _SMALL_W, 2, 1), label="the same image, stride 2, padding 1 (a 3×3 output)"),
-        _backward_case(np.random.default_rng(7), 2, 2, 3, 4, 5, 3, 3, 1, 1, "2 images of 2 channels 4×5, 3 filters 3×3, padding 1"),
+        _backward_case(np.random.default_rng(7), 2, 2, 3, 4, 5, 3, 3, 1, 1,
+                       "2 images of 2 channels 4×5, 3 filters 3×3, padding 1"),
         Case((np.ones((1, 1, 3, 3)), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4), _SMALL_W),
              label="the first case with stride and pad left at their defaults"),
         Case((np.arange(4, dtype=np.float64).reshape(1, 1, 2, 2), np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4),
               _SMALL_W), {"stride": 2}, label="stride=2 given by name, pad at its default 0 (a 2×2 output)"),
     ],
     hidden=lambda rng: [_backward_case(rng, int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)),
-                                       int(rng.integers(3, 7)), int(rng.integers(3, 7)), int(fh), int(fw), int(s), int(p),
+                                       int(rng.integers(3, 7)), int(rng.integers(3, 7)), int(fh), int(fw), int(s),
+                                       int(p),
                                        "random shapes")
                         for fh, fw, s, p in ((3, 3, 1, 1), (2, 2, 2, 0), (3, 2, 1, 0), (1, 1, 1, 0), (3, 3, 2, 2))],
     mistakes=[
@@ -426,16 +437,20 @@ register(Exercise(
         Mistake("bias gradient summed over the batch only",
                 lambda dout, x, W, stride=1, pad=0: (*_conv2d_backward(dout, x, W, stride, pad)[:2],
                                                      np.asarray(dout).sum(axis=0)),
-                "the bias b[f] is added at every output pixel of every image: db[f] = Σ over n, i, j of dout[n, f, i, j], shape (FN,)"),
+                "the bias b[f] is added at every output pixel of every image: db[f] = Σ over n, i, j of dout[n, f, i, "
+                "j], shape (FN,)"),
         Mistake("dW from the last image only", _backward_mistake_last_image,
-                "the same filter is shared by every image of the batch: add up the contributions of all N images to dW"),
+                "the same filter is shared by every image of the batch: add up the contributions of all N images "
+                "to dW"),
         Mistake("dW flipped", _backward_mistake_flipped,
-                "dW[f] = Σ dout[n, f, i, j] · (the input patch under output (i, j)), with the patch as it is, not flipped"),
+                "dW[f] = Σ dout[n, f, i, j] · (the input patch under output (i, j)), with the patch as it is, not "
+                "flipped"),
         Mistake("padding not removed", _conv2d_backward_padded,
                 "dx has the shape of x: cut the padding off the padded gradient, dxp[:, :, pad:pad + H, pad:pad + W]"),
         *_wrong_defaults(_conv2d_backward, "conv2d_backward(dout, x, W, stride=1, pad=0)"),
         Mistake("dW and db divided by N", lambda dout, x, W, stride=1, pad=0: (
-                    _conv2d_backward(dout, x, W, stride, pad)[0], *(g / np.shape(x)[0] for g in _conv2d_backward(dout, x, W, stride, pad)[1:])),
+                    _conv2d_backward(dout, x, W, stride, pad)[0],
+                    *(g / np.shape(x)[0] for g in _conv2d_backward(dout, x, W, stride, pad)[1:])),
                 "do not divide by N here: dout already carries the 1/N of the averaged loss; dW and db are plain sums"),
         Mistake("dx left at zeros", lambda dout, x, W, stride=1, pad=0: (
                     np.zeros(np.shape(x)), *_conv2d_backward(dout, x, W, stride, pad)[1:]),
@@ -523,7 +538,8 @@ def _pool_backward_stride_one(dout, x, ph, pw, s):
 register(Exercise(
     name="maxpool",
     contract={"maxpool_forward": _pool_forward_contract, "maxpool_backward": _pool_backward_contract},
-    boundaries={"tied maxima in a window": _tied_window, "overlapping windows": lambda case: case.args[-1] < case.args[-2]},
+    boundaries={"tied maxima in a window": _tied_window,
+                "overlapping windows": lambda case: case.args[-1] < case.args[-2]},
     functions=("maxpool_forward", "maxpool_backward"),
     reference={"maxpool_forward": _maxpool_forward, "maxpool_backward": _maxpool_backward},
     points=2,
@@ -550,18 +566,21 @@ register(Exercise(
                 "as the forward pass took one value"),
         Mistake("gradient to the last tied maximum", {"maxpool_backward": _last_maximum},
                 "on ties, the FIRST maximum in row-by-row order gets the gradient (np.argmax of the flattened window)"),
-        Mistake("gradient averaged", {"maxpool_backward": lambda dout, x, ph, pw, s: _every_input(dout, x, ph, pw, s) / (ph * pw)},
+        Mistake("gradient averaged", {"maxpool_backward": lambda dout, x, ph, pw, s: _every_input(dout, x, ph, pw,
+                                                                                                  s) / (ph * pw)},
                 "that is the backward pass of AVERAGE pooling; max pooling sends the whole dout to the maximum"),
         Mistake("overlapping windows overwrite", {"maxpool_backward": _pool_assign},
                 "with overlapping windows one input can be the maximum of several windows: add the gradients (+=)"),
         Mistake("average pooling", {"maxpool_forward": lambda x, ph, pw, s: _windows(x, ph, pw, s).mean(axis=-1)},
                 "max pooling keeps the LARGEST value of each window, not the mean"),
         Mistake("stride ignored", {"maxpool_forward": lambda x, ph, pw, s: _windows(x, ph, pw, 1)[
-                    :, :, :_conv_output_size(np.shape(x)[2], ph, s), :_conv_output_size(np.shape(x)[3], pw, s)].max(axis=-1)},
+                    :, :, :_conv_output_size(np.shape(x)[2], ph, s), :_conv_output_size(np.shape(x)[3], pw,
+                                                                                        s)].max(axis=-1)},
                 "window (i, j) starts at row i·stride and column j·stride"),
         Mistake("stride ignored in backward", {"maxpool_backward": lambda dout, x, ph, pw, s: _maxpool_backward(
                     dout, x, ph, pw, 1) if s == 1 else _pool_backward_stride_one(dout, x, ph, pw, s)},
-                "window (i, j) of the backward pass starts at row i·stride and column j·stride, as in the forward pass"),
+                "window (i, j) of the backward pass starts at row i·stride and column j·stride, as in the forward "
+                "pass"),
     ],
 ))
 
@@ -581,11 +600,13 @@ register(Exercise(
         Case((3, 96, 11, 11), label="AlexNet's first layer: RGB to 96 channels, 11×11 kernels",
              function="count_conv_parameters"),
         Case((3, 8, 5, 3), label="3 channels to 8 channels, 5×3 kernels", function="count_conv_parameters"),
-        Case((64, 10), label="a fully connected layer from 64 pixels to 10 classes", function="count_affine_parameters"),
+        Case((64, 10), label="a fully connected layer from 64 pixels to 10 classes",
+             function="count_affine_parameters"),
         Case((16 * 8 * 8, 32 * 8 * 8), label="fully connected from 16×8×8 to 32×8×8 values",
              function="count_affine_parameters"),
     ],
-    hidden=lambda rng: [Case(tuple(int(v) for v in rng.integers(1, 65, size=2)) + tuple(int(v) for v in rng.integers(1, 8, size=2)),
+    hidden=lambda rng: [Case(tuple(int(v) for v in rng.integers(1, 65, size=2))
+                             + tuple(int(v) for v in rng.integers(1, 8, size=2)),
                              label="random layer", function="count_conv_parameters") for _ in range(3)]
                        + [Case(tuple(int(v) for v in rng.integers(1, 5000, size=2)), label="random layer",
                                function="count_affine_parameters") for _ in range(2)],

@@ -142,7 +142,8 @@ def to_plain(value, depth=0):
             return Unsupported(f"ndarray of dtype {array.dtype}")
         return array
     if kind in (tuple, list):
-        return tuple(to_plain(v, depth + 1) for v in value) if kind is tuple else [to_plain(v, depth + 1) for v in value]
+        items = [to_plain(v, depth + 1) for v in value]
+        return tuple(items) if kind is tuple else items
     if kind is dict:
         if not all(type(k) is str for k in value):
             return Unsupported("dict with non-string keys")
@@ -275,7 +276,8 @@ def compare(expected, got, rtol=1e-6, atol=1e-9, path="output"):
         if not np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
             diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
             index = np.unravel_index(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)), diff.shape)
-            return (f"{path}: values differ; largest difference {float(np.nan_to_num(diff[index], nan=np.inf)):.3g} at index "
+            return (f"{path}: values differ; largest difference {float(np.nan_to_num(diff[index], nan=np.inf)):.3g} "
+                    f"at index "
                     f"{tuple(int(i) for i in index)} (expected {expected[index]:.6g}, got {got[index]:.6g})")
         return None
     if isinstance(expected, bool):
@@ -349,7 +351,8 @@ def structural_reason(expected, got, rtol, atol, path="output"):
         if reason and "values differ" not in reason:  # a dtype or nan/inf reason names no value
             return reason
         with np.errstate(all="ignore"):
-            close = np.isclose(got.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+            close = np.isclose(got.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol,
+                               equal_nan=True)
         if close.all():
             return f"{path}: the values are not right"
         index = tuple(int(i) for i in np.argwhere(~close)[0])
@@ -373,7 +376,9 @@ def structural_reason(expected, got, rtol, atol, path="output"):
                 return structural_reason(expected[key], got[key], rtol, atol, f"{path}[{key!r}]")
         return f"{path}: not right"
     if isinstance(expected, bool):
-        return f"{path}: the value is not right" if isinstance(got, bool) else f"{path}: expected True or False, got {describe(got)}"
+        if isinstance(got, bool):
+            return f"{path}: the value is not right"
+        return f"{path}: expected True or False, got {describe(got)}"
     if isinstance(expected, int):
         if isinstance(got, bool) or not isinstance(got, int):
             return f"{path}: expected an int, got {describe(got)}"
@@ -543,7 +548,8 @@ class Exercise:
         lines = []
         for index, value in list(enumerate(case.args)) + list(case.kwargs.items()):
             if isinstance(value, np.ndarray) and 8 < value.size <= most:
-                name = index if isinstance(index, str) else (names[index] if index < len(names) else f"argument {index + 1}")
+                name = index if isinstance(index, str) else (names[index] if index < len(names) else f"argument "
+                                                                                                     f"{index + 1}")
                 text = format_array(value, most, digits=4).replace("\n", "\n" + " " * (5 + len(name)))
                 lines.append(f"  {name} = {text}\n")
         return "".join(lines)
@@ -563,7 +569,8 @@ class Exercise:
             return (f"  {case.function} is not answered yet: replace None (or `raise NotImplementedError()`) "
                     "with your answer."), False
         if modified:
-            return shown + (f"  {case.function} modified its input arrays in place and left them changed: the caller's data must "
+            return shown + (f"  {case.function} modified its input arrays in place and left them changed: the "
+                            f"caller's data must "
                             "stay intact. "
                             "Work on copies (x = x.copy(), or build new arrays), or put every entry you change "
                             "back to its original value."), False

@@ -1,4 +1,5 @@
-"""Exercises of lecture 02: numerical gradient, gradient descent, mini-batch indices, a softmax classifier's gradient."""
+"""Exercises of lecture 02: numerical gradient, gradient descent, mini-batch indices, a softmax classifier's
+gradient."""
 import numpy as np
 
 from .core import Case, Exercise, Fn, Mistake, Rng, register, require
@@ -128,7 +129,8 @@ def _gd_contract(gradient, x0, learning_rate, steps):
 
 
 def _mb_contract(n, batch_size, rng):
-    require(isinstance(n, int) and isinstance(batch_size, int) and n >= 1 and batch_size >= 1, "n, batch_size: ints >= 1")
+    require(isinstance(n, int) and isinstance(batch_size, int) and n >= 1 and batch_size >= 1,
+            "n, batch_size: ints >= 1")
 
 
 def _sl_contract(W, X, t):
@@ -144,7 +146,9 @@ def _zero_probability(case):
 register(Exercise(
     name="numerical_gradient",
     contract=_ng_contract,
-    boundaries={"h left at its default": lambda case: "h" not in case.kwargs and len(case.args) == 2, "x a matrix": lambda case: np.ndim(case.args[1]) == 2, "x of 3 dimensions": lambda case: np.ndim(case.args[1]) == 3},
+    boundaries={"h left at its default": lambda case: "h" not in case.kwargs and len(case.args) == 2,
+                "x a matrix": lambda case: np.ndim(case.args[1]) == 2,
+                "x of 3 dimensions": lambda case: np.ndim(case.args[1]) == 3},
     functions="numerical_gradient",
     reference=_numerical_gradient,
     points=2,
@@ -276,7 +280,8 @@ register(Exercise(
                 "compute the gradient again at the current x in every step; the slope changes as x moves"),
         Mistake("one step too many", _gd_one_step_more,
                 "take exactly `steps` updates: the path then has steps + 1 points, the first one being x0"),
-        Mistake("one step too few", lambda gradient, x0, lr, steps: _gradient_descent(gradient, x0, lr, max(steps - 1, 0)),
+        Mistake("one step too few", lambda gradient, x0, lr, steps: _gradient_descent(gradient, x0, lr,
+                                                                                      max(steps - 1, 0)),
                 "take exactly `steps` updates (for _ in range(steps)): the path then has steps + 1 points, the first "
                 "one being x0"),
     ],
@@ -328,7 +333,9 @@ def _compare_batches(case, expected, got, default):
 register(Exercise(
     name="minibatch_indices",
     contract=_mb_contract,
-    boundaries={"batch_size > n": lambda case: case.args[1] > case.args[0], "a last, smaller batch": lambda case: case.args[0] % case.args[1] != 0, "batch_size 1": lambda case: case.args[1] == 1},
+    boundaries={"batch_size > n": lambda case: case.args[1] > case.args[0],
+                "a last, smaller batch": lambda case: case.args[0] % case.args[1] != 0,
+                "batch_size 1": lambda case: case.args[1] == 1},
     functions="minibatch_indices",
     reference=_minibatch_indices,
     points=1,
@@ -356,8 +363,10 @@ register(Exercise(
         Mistake("each batch drawn independently", _mb_independent_batches,
                 "drawing each batch on its own lets batches overlap: shuffle once (rng.permutation(n)) and cut "
                 "that order into consecutive slices"),
-        Mistake("np.array_split", lambda n, batch_size, rng: np.array_split(rng.permutation(n), max(n // batch_size, 1)),
-                "np.array_split(order, n // batch_size) spreads the samples over fewer, larger batches: cut consecutive "
+        Mistake("np.array_split", lambda n, batch_size, rng: np.array_split(rng.permutation(n), max(n // batch_size,
+                                                                                                    1)),
+                "np.array_split(order, n // batch_size) spreads the samples over fewer, larger batches: cut "
+                "consecutive "
                 "slices order[i:i + batch_size] for i in range(0, n, batch_size), the last one smaller"),
         Mistake("reshaped to a matrix", lambda n, batch_size, rng: rng.permutation(n).reshape(-1, batch_size),
                 "n need not be a multiple of batch_size: return a LIST of index arrays (the last one smaller), "
@@ -437,7 +446,8 @@ SMALL_W = np.array([[0.5, 1.0, 0.8], [0.9, 0.0, 0.7]])
 register(Exercise(
     name="softmax_loss_and_grad",
     contract=_sl_contract,
-    boundaries={"a true-class probability of 0": _zero_probability, "scores near 1000": lambda case: np.abs(np.asarray(case.args[1]) @ case.args[0]).max() >= 500},
+    boundaries={"a true-class probability of 0": _zero_probability,
+                "scores near 1000": lambda case: np.abs(np.asarray(case.args[1]) @ case.args[0]).max() >= 500},
     functions="softmax_loss_and_grad",
     reference=_softmax_loss_and_grad,
     points=3,
@@ -480,7 +490,8 @@ register(Exercise(
                 "np.log(np.maximum(p, 1e-300)) (or add a small delta such as 1e-7)"),
         Mistake("loss not averaged", lambda W, X, t: (_softmax_loss_and_grad(W, X, t)[0] * X.shape[0],
                                                       _softmax_loss_and_grad(W, X, t)[1]),
-                "average the loss over the batch as you did the gradient: -(1/N) Σ log y[n, t_n] (np.mean, not np.sum)"),
+                "average the loss over the batch as you did the gradient: -(1/N) Σ log y[n, t_n] (np.mean, not "
+                "np.sum)"),
     ],
     rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 inside the log is fine
     compare=_compare_softmax_loss,

@@ -83,7 +83,8 @@ def _points_contract(X):
 
 
 def _colour_contract(image, n_bins):
-    require(np.ndim(image) == 3 and np.shape(image)[2] == 3 and np.all((0 <= image) & (image <= 1)), "(H, W, 3) in [0, 1]")
+    require(np.ndim(image) == 3 and np.shape(image)[2] == 3 and np.all((0 <= image) & (image <= 1)),
+            "(H, W, 3) in [0, 1]")
     require(isinstance(n_bins, int) and n_bins >= 1, "n_bins: int >= 1")
 
 
@@ -93,7 +94,8 @@ def _grey_contract(image, cell_size, n_bins):
 
 
 def _kmeans_contract(X, centers):
-    require(np.ndim(X) == 2 and np.ndim(centers) == 2 and np.shape(X)[1] == np.shape(centers)[1], "X (N, D), centers (K, D)")
+    require(np.ndim(X) == 2 and np.ndim(centers) == 2 and np.shape(X)[1] == np.shape(centers)[1],
+            "X (N, D), centers (K, D)")
 
 
 def _kmeans_tie(case):
@@ -131,7 +133,8 @@ register(Exercise(
                 "arctan(y / x) cannot tell (x, y) from (−x, −y) and divides by 0 on the y-axis: use "
                 "np.arctan2(y, x), which gives the angle in (−π, π]"),
         Mistake("arguments of arctan2 swapped", lambda X: np.column_stack([
-                    np.hypot(np.asarray(X)[:, 0], np.asarray(X)[:, 1]), np.arctan2(np.asarray(X)[:, 0], np.asarray(X)[:, 1])]),
+                    np.hypot(np.asarray(X)[:, 0], np.asarray(X)[:, 1]), np.arctan2(np.asarray(X)[:, 0],
+                                                                                   np.asarray(X)[:, 1])]),
                 "np.arctan2 takes y first: θ = np.arctan2(y, x)"),
         Mistake("squared radius", lambda X: np.column_stack([
                     (np.asarray(X) ** 2).sum(axis=1), np.arctan2(np.asarray(X)[:, 1], np.asarray(X)[:, 0])]),
@@ -143,7 +146,8 @@ register(Exercise(
         Mistake("columns swapped", lambda X: _polar_features(X)[:, ::-1],
                 "column 0 is the radius r, column 1 the angle θ"),
         Mistake("θ in [0, 2π)", lambda X: np.column_stack([np.hypot(np.asarray(X)[:, 0], np.asarray(X)[:, 1]),
-                                                         np.arctan2(np.asarray(X)[:, 1], np.asarray(X)[:, 0]) % (2 * np.pi)]),
+                                                         np.arctan2(np.asarray(X)[:, 1],
+                                                                    np.asarray(X)[:, 0]) % (2 * np.pi)]),
                 "give θ as np.arctan2 returns it, in (−π, π]: points below the x-axis have negative angles "
                 "(do not map them into [0, 2π))"),
     ],
@@ -151,6 +155,16 @@ register(Exercise(
 
 
 # ---------------------------------------------------------------- hue_histogram
+
+def _hue_histogram_without_mod(image, n_bins):
+    """(G − B)/C left negative for red-dominant pinks and purples: their hue falls below 0, out of every bin."""
+    image = np.asarray(image, dtype=np.float64)
+    chroma = np.ptp(image, axis=-1)
+    red_top = (image.max(axis=-1) == image[..., 0]) & (chroma > 0)
+    raw = (image[..., 1] - image[..., 2]) / np.where(chroma > 0, chroma, 1.0) / 6
+    hue = np.where(red_top, raw, _hue(image))
+    return np.histogram(hue, bins=n_bins, range=(0, 1))[0] / image[..., 0].size
+
 
 # hues (as fractions of the circle) chosen away from every bin edge used in the cases
 _SWATCHES = np.array([
@@ -182,12 +196,10 @@ register(Exercise(
     hidden=lambda rng: [Case((_random_image(rng, h, w), n), label="random image")
                         for h, w, n in ((5, 7, 12), (8, 8, 10), (3, 4, 5))],
     mistakes=[
-        Mistake("counts instead of fractions", lambda image, n: _hue_histogram(image, n) * np.asarray(image)[..., 0].size,
+        Mistake("counts instead of fractions",
+                lambda image, n: _hue_histogram(image, n) * np.asarray(image)[..., 0].size,
                 "return the FRACTION of the pixels in each bin: divide the counts by the number of pixels, H·W"),
-        Mistake("no mod 6 for red-dominant colours", lambda image, n: np.histogram(
-                    np.where((np.asarray(image).max(-1) == np.asarray(image)[..., 0]) & (np.ptp(np.asarray(image), -1) > 0),
-                             ((np.asarray(image)[..., 1] - np.asarray(image)[..., 2]) / np.where(np.ptp(np.asarray(image), -1) > 0, np.ptp(np.asarray(image), -1), 1)) / 6,
-                             _hue(image)), bins=n, range=(0, 1))[0] / np.asarray(image)[..., 0].size,
+        Mistake("no mod 6 for red-dominant colours", _hue_histogram_without_mod,
                 "when R is the largest, (G − B)/C is negative for pinks and purples: take it mod 6 "
                 "(Python's % does), so the hue lands in [0, 1) near 1, not below 0"),
         Mistake("grey pixels lost", lambda image, n: np.histogram(
@@ -270,7 +282,8 @@ register(Exercise(
                 "θ = arctan2(gy, gx): gy (the change down the rows) first, gx (along a row) second"),
         Mistake("partial cells kept", _hog_ceil_cells,
                 "keep only whole cells: H // cell_size rows and W // cell_size columns of cells"),
-        Mistake("rows and columns of cells swapped", lambda image, c, b: _hog_cell_histograms(image, c, b).transpose(1, 0, 2),
+        Mistake("rows and columns of cells swapped",
+                lambda image, c, b: _hog_cell_histograms(image, c, b).transpose(1, 0, 2),
                 "the result is (H // cell_size, W // cell_size, n_bins): cell (i, j) covers rows "
                 "i·cell_size ... and columns j·cell_size ..."),
         Mistake("absolute gradients", lambda image, c, b: _hog_from(*(np.abs(g) for g in _gradients(image)), c, b),
@@ -339,7 +352,8 @@ register(Exercise(
     reference=_kmeans_step,
     points=2,
     public=[
-        Case((_TWO_BLOBS, np.array([[1.0, 1.0], [4.0, 4.0]])), label="two blobs of 3 points, centres (1, 1) and (4, 4)"),
+        Case((_TWO_BLOBS, np.array([[1.0, 1.0], [4.0, 4.0]])),
+             label="two blobs of 3 points, centres (1, 1) and (4, 4)"),
         Case((np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 0.0]]), np.array([[1.0, 0.0], [3.0, 0.0]])),
              label="the point (2, 0) is exactly halfway between both centres: the tie goes to centre 0"),
         Case((_TWO_BLOBS, np.array([[0.5, 0.5], [5.5, 5.5], [50.0, 50.0]])),

@@ -68,6 +68,20 @@ def _cee_book(y, t):
     return float(-np.sum(np.log(y[np.arange(y.shape[0]), t] + 1e-7)) / y.shape[0])
 
 
+def _cee_unfloored(y, t):
+    y, t = _batch(y, t)
+    return float(-(t * np.log(y)).sum() / y.shape[0]) if np.all(y > 0) else np.inf
+
+
+def _bce_with_clip(p, t, tiny):
+    """Binary cross-entropy with p clipped into [tiny, 1 − tiny] (tiny = 0: no clip, log 0 reached)."""
+    p, t = np.asarray(p, dtype=np.float64), np.asarray(t, dtype=np.float64)
+    if tiny:
+        p = np.clip(p, tiny, 1 - 1e-16)
+    with np.errstate(all="ignore"):
+        return float(-(t * np.log(p) + (1 - t) * np.log(1 - p)).mean())
+
+
 def _mse_book(y, t):
     """A batch-only version that does not expect a plain int t."""
     if t.ndim == 1 and t.shape != y.shape:
@@ -123,7 +137,8 @@ def _random_probabilities(rng, n, c):
 register(Exercise(
     name="softmax",
     contract=lambda x: require(np.ndim(x) in (1, 2), "x: (C,) or (N, C)"),
-    boundaries={"logits of ±1000": lambda case: np.abs(case.args[0]).max() >= 1000, "rows whose maxima are 500 apart": _row_maxima_apart, "tied logits": _tied_logits},
+    boundaries={"logits of ±1000": lambda case: np.abs(case.args[0]).max() >= 1000,
+                "rows whose maxima are 500 apart": _row_maxima_apart, "tied logits": _tied_logits},
     functions="softmax",
     reference=_softmax,
     points=2,
@@ -144,14 +159,16 @@ register(Exercise(
                 "row before exp, x - x.max(axis=-1, keepdims=True); it does not change the result"),
         Mistake("sum over all entries", lambda x: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum(),
                 "each row must sum to 1: normalise with .sum(axis=-1, keepdims=True), not the sum of the whole batch"),
-        Mistake("max over the whole batch", lambda x: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum(axis=-1, keepdims=True),
+        Mistake("max over the whole batch",
+                lambda x: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum(axis=-1, keepdims=True),
                 "take the maximum per row (x.max(axis=-1, keepdims=True)); one row's large logit must not "
                 "push another row's exp to 0"),
         Mistake("no normalisation", lambda x: np.exp(x - np.max(x, axis=-1, keepdims=True)),
                 "exp alone is not a probability: divide by the sum of the row so it adds up to 1"),
         Mistake("sum over axis 0", lambda x: np.exp(x) / np.exp(x).sum(axis=0, keepdims=True),
                 "sum over the class axis (the last one, axis=-1), not over the batch (axis=0)"),
-        Mistake("max and sum without keepdims", lambda x: np.exp(x - np.max(x, axis=-1)) / np.sum(np.exp(x - np.max(x, axis=-1)), axis=-1),
+        Mistake("max and sum without keepdims",
+                lambda x: np.exp(x - np.max(x, axis=-1)) / np.sum(np.exp(x - np.max(x, axis=-1)), axis=-1),
                 "without keepdims=True, x.max(axis=-1) and the sum have shape (N,), which does not line up with the "
                 "rows of an (N, C) batch: use x.max(axis=-1, keepdims=True) and .sum(axis=-1, keepdims=True)",
                 raises=("ValueError",)),
@@ -162,7 +179,8 @@ register(Exercise(
 register(Exercise(
     name="cross_entropy_error",
     contract=_probabilities_contract,
-    boundaries={"a plain int target": _plain_int_target, "a true-class probability of 0": _zero_true_probability, "one-hot targets": lambda case: np.shape(case.args[1]) == np.shape(case.args[0])},
+    boundaries={"a plain int target": _plain_int_target, "a true-class probability of 0": _zero_true_probability,
+                "one-hot targets": lambda case: np.shape(case.args[1]) == np.shape(case.args[0])},
     functions="cross_entropy_error",
     reference=_cross_entropy_error,
     points=2,
@@ -196,11 +214,11 @@ register(Exercise(
                 "y[n, t_n]) before summing"),
         Mistake("missing minus sign", lambda y, t: -_cross_entropy_error(y, t),
                 "E = −Σ t·log y: the logarithm of a probability is negative, so the loss needs the minus sign"),
-        Mistake("log of zero", lambda y, t: float(-(_batch(y, t)[1] * np.log(_batch(y, t)[0])).sum()
-                                                  / _batch(y, t)[0].shape[0]) if np.all(_batch(y, t)[0] > 0) else np.inf,
+        Mistake("log of zero", _cee_unfloored,
                 "a probability of exactly 0 gives log(0) = −inf: floor y with a tiny value, np.maximum(y, 1e-300) "
                 "(or add a small delta like 1e-7) before the log"),
-        Mistake("class indices used as one-hot", lambda y, t: float(-np.sum(np.asarray(t) * np.log(np.maximum(y, 1e-300)))
+        Mistake("class indices used as one-hot",
+                lambda y, t: float(-np.sum(np.asarray(t) * np.log(np.maximum(y, 1e-300)))
                                                                     / np.atleast_2d(y).shape[0]),
                 "t may also hold class indices (an int, or an (N,) array): when t is not shaped like y, pick "
                 "y[np.arange(N), t] (or make t one-hot with np.eye(C)[t]) instead of multiplying by t"),
@@ -213,7 +231,9 @@ register(Exercise(
 register(Exercise(
     name="mean_squared_error",
     contract=_probabilities_contract,
-    boundaries={"a plain int target": _plain_int_target, "class indices": lambda case: np.ndim(case.args[1]) == 1 and np.shape(case.args[1]) != np.shape(case.args[0])},
+    boundaries={"a plain int target": _plain_int_target,
+                "class indices": lambda case: np.ndim(case.args[1]) == 1
+                and np.shape(case.args[1]) != np.shape(case.args[0])},
     functions="mean_squared_error",
     reference=_mean_squared_error,
     points=1,
@@ -227,7 +247,8 @@ register(Exercise(
     ],
     hidden=lambda rng: [
         Case((_random_probabilities(rng, 6, 4), rng.integers(0, 4, size=6)), label="random batch (6, 4), indices"),
-        Case((_random_probabilities(rng, 5, 3), np.eye(3)[rng.integers(0, 3, size=5)]), label="random batch (5, 3), one-hot"),
+        Case((_random_probabilities(rng, 5, 3), np.eye(3)[rng.integers(0, 3, size=5)]),
+             label="random batch (5, 3), one-hot"),
     ],
     mistakes=[
         Mistake("plain int target not handled", _mse_book,
@@ -240,10 +261,12 @@ register(Exercise(
                 "sum over the classes, then average over the samples only (divide by N, not by N·C)"),
         Mistake("sum over the batch", lambda y, t: _mean_squared_error(y, t) * np.atleast_2d(y).shape[0],
                 "average over the batch: divide the sum by the number of samples N"),
-        Mistake("indices used as values", lambda y, t: float(0.5 * ((np.asarray(y, float) - np.asarray(t, float)[..., None]) ** 2).sum()
+        Mistake("indices used as values",
+                lambda y, t: float(0.5 * ((np.asarray(y, float) - np.asarray(t, float)[..., None]) ** 2).sum()
                                                              / np.atleast_2d(y).shape[0]),
                 "class indices must first become one-hot vectors (np.eye(C)[t]) before subtracting"),
-        Mistake("one-hot targets only", lambda y, t: float(0.5 * np.sum((np.asarray(y) - t) ** 2) / np.atleast_2d(y).shape[0]),
+        Mistake("one-hot targets only",
+                lambda y, t: float(0.5 * np.sum((np.asarray(y) - t) ** 2) / np.atleast_2d(y).shape[0]),
                 "t may hold class indices (a plain int, or an (N,) array), which are not one-hot rows: turn them "
                 "into one-hot rows first, np.eye(C)[t], and only then subtract", raises=("ValueError",)),
     ],
@@ -258,13 +281,16 @@ register(Exercise(
     reference=_binary_cross_entropy,
     points=1,
     public=[
-        Case((np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])), label="three predictions p with targets [1, 0, 1]"),
+        Case((np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])),
+             label="three predictions p with targets [1, 0, 1]"),
         Case((np.array([[0.5], [0.99]]), np.array([[1.0], [0.0]])), label="a batch of 2 with shape (2, 1)"),
-        Case((np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.0, 0.0])), label="p exactly 0 and 1 (log 0 must not be reached)"),
+        Case((np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.0, 0.0])),
+             label="p exactly 0 and 1 (log 0 must not be reached)"),
     ],
     hidden=lambda rng: [
         Case((rng.uniform(0.01, 0.99, size=8), rng.integers(0, 2, size=8).astype(float)), label="random batch of 8"),
-        Case((rng.uniform(0.01, 0.99, size=(4, 1)), rng.integers(0, 2, size=(4, 1)).astype(float)), label="random (4, 1)"),
+        Case((rng.uniform(0.01, 0.99, size=(4, 1)), rng.integers(0, 2, size=(4, 1)).astype(float)),
+             label="random (4, 1)"),
     ],
     mistakes=[
         Mistake("only the positive term", lambda p, t: float(-(np.asarray(t) * np.log(np.clip(p, 1e-300, 1))).mean()),
@@ -273,10 +299,9 @@ register(Exercise(
                 "average over the samples (mean), not the sum"),
         Mistake("missing minus sign", lambda p, t: -_binary_cross_entropy(p, t),
                 "the loss is −[t·log p + (1 − t)·log(1 − p)]: the minus sign makes it positive"),
-        Mistake("log of zero", lambda p, t: float(-(np.asarray(t) * np.log(p) + (1 - np.asarray(t)) * np.log(1 - np.asarray(p))).mean()),
+        Mistake("log of zero", lambda p, t: _bce_with_clip(p, t, 0.0),
                 "p of exactly 0 or 1 gives log(0): clip p into [tiny, 1 − tiny] (np.clip) before the logs"),
-        Mistake("log terms swapped", lambda p, t: float(-(np.asarray(t) * np.log(1 - np.clip(p, 1e-300, 1 - 1e-16))
-                                                          + (1 - np.asarray(t)) * np.log(np.clip(p, 1e-300, 1 - 1e-16))).mean()),
+        Mistake("log terms swapped", lambda p, t: _bce_with_clip(1 - np.asarray(p, dtype=np.float64), t, 1e-300),
                 "log p belongs to the target 1 and log(1 − p) to the target 0: −[t·log p + (1 − t)·log(1 − p)]"),
     ],
     atol=1e-6,  # a small clip such as 1e-7 is fine

@@ -70,7 +70,8 @@ def _eps_ignored(reference, name):
 def _update_contract(*args):
     """Every array argument (weights, gradient, state) has one shape; the numbers are positive."""
     arrays = [a for a in args if isinstance(a, np.ndarray)]
-    require(len({a.shape for a in arrays}) == 1, f"w, dw and the state share one shape, got {[a.shape for a in arrays]}")
+    require(len({a.shape for a in arrays}) == 1,
+            f"w, dw and the state share one shape, got {[a.shape for a in arrays]}")
     require(all(a > 0 for a in args if not isinstance(a, np.ndarray)), "lr, coefficients, t and eps are positive")
 
 
@@ -140,7 +141,8 @@ register(Exercise(
                 "this is plain momentum: w + v_new, which equals w + momentum·v − lr·dw with the OLD velocity. "
                 "Nesterov computes v_new = momentum·v − lr·dw first and then looks ahead with the NEW one: "
                 "w_new = w + momentum·v_new − lr·dw"),
-        Mistake("velocities swapped", lambda w, dw, v, lr, mu: (w - mu * (mu * v - lr * dw) + (1 + mu) * v, mu * v - lr * dw),
+        Mistake("velocities swapped", lambda w, dw, v, lr, mu: (w - mu * (mu * v - lr * dw) + (1 + mu) * v,
+                                                                mu * v - lr * dw),
                 "wrong order: in the form w − momentum·v_prev + (1 + momentum)·v_new, v_prev is the velocity you were "
                 "given and v_new the updated one; equivalently w_new = w + momentum·v_new − lr·dw"),
         Mistake("momentum squared", lambda w, dw, v, lr, mu: (w + mu * mu * (mu * v - lr * dw) - (1 + mu) * lr * dw,
@@ -151,7 +153,8 @@ register(Exercise(
         Mistake("wrong sign", lambda w, dw, v, lr, mu: (w + mu * (mu * v + lr * dw) + lr * dw, mu * v + lr * dw),
                 "both the velocity and the look-ahead step go downhill: v_new = momentum·v − lr·dw, "
                 "w_new = w + momentum·v_new − lr·dw"),
-        Mistake("no gradient step in the look-ahead", lambda w, dw, v, lr, mu: (w + mu * (mu * v - lr * dw), mu * v - lr * dw),
+        Mistake("no gradient step in the look-ahead", lambda w, dw, v, lr, mu: (w + mu * (mu * v - lr * dw),
+                                                                                mu * v - lr * dw),
                 "the Nesterov step is w_new = w + momentum·v_new − lr·dw: keep the − lr·dw after the look-ahead"),
     ],
 ))
@@ -162,7 +165,8 @@ register(Exercise(
 register(Exercise(
     name="adagrad_update",
     contract=_update_contract,
-    boundaries={"h = 0": lambda case: not case.args[2].any(), "tiny gradients, eps not 1e-7": _tiny_gradients_odd_eps(1e-7)},
+    boundaries={"h = 0": lambda case: not case.args[2].any(),
+                "tiny gradients, eps not 1e-7": _tiny_gradients_odd_eps(1e-7)},
     functions="adagrad_update",
     reference=_adagrad_update,
     points=2,
@@ -175,7 +179,8 @@ register(Exercise(
              label="tiny gradients with a large eps = 1e-3 (not the usual default): eps damps the step"),
     ],
     hidden=lambda rng: [
-        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), rng.uniform(0, 2, (3, 4)), 0.05, 1e-7), label="random (3, 4)"),
+        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), rng.uniform(0, 2, (3, 4)), 0.05, 1e-7),
+             label="random (3, 4)"),
         Case((_random(rng, (6,)), _random(rng, (6,)), np.zeros(6), 0.5, 1e-8), label="random (6,), h = 0"),
         Case((_random(rng, (2, 2)), _random(rng, (2, 2), 1e-5), rng.uniform(0, 1e-10, (2, 2)), 0.01, 1e-7),
              label="random tiny gradients"),
@@ -185,8 +190,10 @@ register(Exercise(
                 "AdaGrad ACCUMULATES the squared gradients: h_new = h + dw², not just dw²"),
         Mistake("old h in the step", lambda w, dw, h, lr, eps: (w - lr * dw / (np.sqrt(h) + eps), h + dw * dw),
                 "add dw² to h first and divide by √h_new + ε (the step uses the updated h)"),
-        Mistake("eps inside the square root", lambda w, dw, h, lr, eps: (w - lr * dw / np.sqrt(h + dw * dw + eps), h + dw * dw),
-                "ε goes outside the square root: lr·dw / (√h_new + ε); √(h + ε) changes the step when gradients are tiny"),
+        Mistake("eps inside the square root", lambda w, dw, h, lr, eps: (w - lr * dw / np.sqrt(h + dw * dw + eps),
+                                                                         h + dw * dw),
+                "ε goes outside the square root: lr·dw / (√h_new + ε); √(h + ε) changes the step when gradients are "
+                "tiny"),
         Mistake("no square root", lambda w, dw, h, lr, eps: (w - lr * dw / (h + dw * dw + eps), h + dw * dw),
                 "divide by the square root of h: lr·dw / (√h_new + ε)"),
         Mistake("wrong sign", lambda w, dw, h, lr, eps: (w + lr * dw / (np.sqrt(h + dw * dw) + eps), h + dw * dw),
@@ -201,7 +208,8 @@ register(Exercise(
 register(Exercise(
     name="rmsprop_update",
     contract=_update_contract,
-    boundaries={"h = 0": lambda case: not case.args[2].any(), "tiny gradients, eps not 1e-7": _tiny_gradients_odd_eps(1e-7)},
+    boundaries={"h = 0": lambda case: not case.args[2].any(),
+                "tiny gradients, eps not 1e-7": _tiny_gradients_odd_eps(1e-7)},
     functions="rmsprop_update",
     reference=_rmsprop_update,
     points=2,
@@ -214,23 +222,32 @@ register(Exercise(
              label="tiny gradients with a large eps = 1e-4 (not the usual default): eps damps the step"),
     ],
     hidden=lambda rng: [
-        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), rng.uniform(0, 2, (3, 4)), 0.01, 0.99, 1e-7), label="random (3, 4)"),
-        Case((_random(rng, (6,)), _random(rng, (6,)), rng.uniform(0, 1, 6), 0.1, 0.5, 1e-8), label="random (6,), decay 0.5"),
+        Case((_random(rng, (3, 4)), _random(rng, (3, 4)), rng.uniform(0, 2, (3, 4)), 0.01, 0.99, 1e-7),
+             label="random (3, 4)"),
+        Case((_random(rng, (6,)), _random(rng, (6,)), rng.uniform(0, 1, 6), 0.1, 0.5, 1e-8),
+             label="random (6,), decay 0.5"),
         Case((_random(rng, (2, 2)), _random(rng, (2, 2), 1e-5), rng.uniform(0, 1e-10, (2, 2)), 0.01, 0.9, 1e-7),
              label="random tiny gradients"),
     ],
     mistakes=[
-        Mistake("sum instead of moving average", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(h + dw * dw) + eps), h + dw * dw),
+        Mistake("sum instead of moving average",
+                lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(h + dw * dw) + eps), h + dw * dw),
                 "that is AdaGrad's sum: RMSProp keeps a moving average, h_new = decay_rate·h + (1 − decay_rate)·dw²"),
-        Mistake("weights swapped", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(r * dw * dw + (1 - r) * h) + eps),
+        Mistake("weights swapped",
+                lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(r * dw * dw + (1 - r) * h) + eps),
                                                                  r * dw * dw + (1 - r) * h),
-                "decay_rate weighs the OLD average and (1 − decay_rate) the new dw²: h_new = decay_rate·h + (1 − decay_rate)·dw²"),
-        Mistake("no (1 - decay_rate)", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(r * h + dw * dw) + eps), r * h + dw * dw),
+                "decay_rate weighs the OLD average and (1 − decay_rate) the new dw²: h_new = decay_rate·h + (1 − "
+                "decay_rate)·dw²"),
+        Mistake("no (1 - decay_rate)", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(r * h + dw * dw) + eps),
+                                                                     r * h + dw * dw),
                 "weigh the new squared gradient by (1 − decay_rate): h_new = decay_rate·h + (1 − decay_rate)·dw²"),
         Mistake("eps inside the square root",
-                lambda w, dw, h, lr, r, eps: (w - lr * dw / np.sqrt(r * h + (1 - r) * dw * dw + eps), r * h + (1 - r) * dw * dw),
-                "ε goes outside the square root: lr·dw / (√h_new + ε); √(h + ε) changes the step when gradients are tiny"),
-        Mistake("old h in the step", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(h) + eps), r * h + (1 - r) * dw * dw),
+                lambda w, dw, h, lr, r, eps: (w - lr * dw / np.sqrt(r * h + (1 - r) * dw * dw + eps),
+                                              r * h + (1 - r) * dw * dw),
+                "ε goes outside the square root: lr·dw / (√h_new + ε); √(h + ε) changes the step when gradients are "
+                "tiny"),
+        Mistake("old h in the step", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(h) + eps),
+                                                                   r * h + (1 - r) * dw * dw),
                 "update h first, then divide by √h_new + ε (the step uses the updated average)"),
         *_eps_ignored(_rmsprop_update, "rmsprop_update"),
         Mistake("dw not squared", lambda w, dw, h, lr, r, eps: (w - lr * dw / (np.sqrt(r * h + (1 - r) * dw) + eps),
@@ -309,7 +326,8 @@ register(Exercise(
         Mistake("correction without the power t", _adam_correction_without_power,
                 "the bias correction divides by (1 − beta1**t) and (1 − beta2**t): raise beta to the power t"),
         Mistake("eps inside the square root", _adam_eps_inside,
-                "ε goes outside the square root: lr·m̂ / (√v̂ + ε); √(v̂ + ε) changes the step when gradients are tiny"),
+                "ε goes outside the square root: lr·m̂ / (√v̂ + ε); √(v̂ + ε) changes the step when gradients are "
+                "tiny"),
         Mistake("t off by one", _adam_t_minus_one,
                 "t is the number of this step, starting at 1: use beta1**t and beta2**t with the t you are given"),
         *_eps_ignored(_adam_update, "adam_update"),

@@ -53,7 +53,8 @@ def _dropout_contract(x, ratio, u, train):
 
 
 def _shift_contract(images, max_shift, rng):
-    require(np.ndim(images) == 3 and isinstance(max_shift, int) and max_shift >= 0, "images (N, H, W), max_shift int >= 0")
+    require(np.ndim(images) == 3 and isinstance(max_shift, int) and max_shift >= 0,
+            "images (N, H, W), max_shift int >= 0")
 
 
 def _l2_contract(weights, weight_decay):
@@ -98,7 +99,8 @@ def _keep_probability_backward(dout, ratio, u, train):
 register(Exercise(
     name="dropout",
     contract={"dropout_forward": _dropout_contract, "dropout_backward": _dropout_contract},
-    boundaries={"a draw u exactly equal to ratio": lambda case: np.any(case.args[2] == case.args[1]), "evaluation mode": lambda case: case.args[3] is False, "ratio 0": lambda case: case.args[1] == 0},
+    boundaries={"a draw u exactly equal to ratio": lambda case: np.any(case.args[2] == case.args[1]),
+                "evaluation mode": lambda case: case.args[3] is False, "ratio 0": lambda case: case.args[1] == 0},
     functions=("dropout_forward", "dropout_backward"),
     reference={"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward},
     points=3,
@@ -110,7 +112,8 @@ register(Exercise(
         Case((X_NOTES, 0.5, U_NOTES, True), function="dropout_forward", label="ratio 0.5 in training"),
         Case((np.ones((2, 4)), 0.25, U_NOTES, True), function="dropout_backward",
              label="backward of ratio 0.25 in training: the gradient flows only through the kept units"),
-        Case((np.array([[0.5, -1.0, 2.0, 1.0], [1.0, 1.0, -2.0, 0.5]]), 0.25, U_NOTES, False), function="dropout_backward",
+        Case((np.array([[0.5, -1.0, 2.0, 1.0], [1.0, 1.0, -2.0, 0.5]]), 0.25, U_NOTES, False),
+             function="dropout_backward",
              label="backward in evaluation mode"),
         Case((X_NOTES, 0.25, U_TIES, True), function="dropout_forward",
              label="draws u exactly equal to ratio 0.25: those units are KEPT (kept where u >= ratio)"),
@@ -119,11 +122,14 @@ register(Exercise(
     ],
     hidden=lambda rng: _dropout_cases(rng, "dropout_forward") + _dropout_cases(rng, "dropout_backward"),
     mistakes=[  # narrow mistakes first: the first one explaining every wrong output gives the hint
-        Mistake("scaled at test time", {"dropout_forward": lambda x, r, u, train: x * (u >= r) / (1 - r) if train else x * (1 - r),
-                                        "dropout_backward": lambda d, r, u, train: d * (u >= r) / (1 - r) if train else d * (1 - r)},
-                "with inverted dropout the scaling already happened in training: in evaluation mode return x unchanged"),
+        Mistake("scaled at test time",
+                {"dropout_forward": lambda x, r, u, train: x * (u >= r) / (1 - r) if train else x * (1 - r),
+                 "dropout_backward": lambda d, r, u, train: d * (u >= r) / (1 - r) if train else d * (1 - r)},
+                "with inverted dropout the scaling already happened in training: in evaluation mode return x "
+                "unchanged"),
         Mistake("backward not scaled", {"dropout_backward": lambda d, r, u, train: d * (u >= r) if train else d},
-                "the forward pass multiplied by mask/(1 − ratio), so the backward pass must too: dx = dout·(u >= ratio)/(1 − ratio)"),
+                "the forward pass multiplied by mask/(1 − ratio), so the backward pass must too: dx = dout·(u >= "
+                "ratio)/(1 − ratio)"),
         Mistake("backward without the mask", {"dropout_backward": lambda d, r, u, train: d},
                 "dropout_backward must multiply dout by the same scaled mask as the forward pass: units that were "
                 "dropped get no gradient, kept ones get dout/(1 − ratio)"),
@@ -137,11 +143,13 @@ register(Exercise(
                 {"dropout_forward": _keep_probability_forward, "dropout_backward": _keep_probability_backward},
                 "ratio is the probability of DROPPING a unit (0.25 drops one in four): keep the units where "
                 "u >= ratio and scale them by 1/(1 − ratio)"),
-        Mistake("dropped where u >= ratio", {"dropout_forward": lambda x, r, u, train: x * (u < r) / (1 - r) if train else x,
-                                             "dropout_backward": lambda d, r, u, train: d * (u < r) / (1 - r) if train else d},
+        Mistake("dropped where u >= ratio",
+                {"dropout_forward": lambda x, r, u, train: x * (u < r) / (1 - r) if train else x,
+                 "dropout_backward": lambda d, r, u, train: d * (u < r) / (1 - r) if train else d},
                 "keep the units where u >= ratio (a unit is dropped when its draw u is below ratio)"),
-        Mistake("u == ratio dropped", {"dropout_forward": lambda x, r, u, train: x * (u > r) / (1 - r) if train else x,
-                                       "dropout_backward": lambda d, r, u, train: d * (u > r) / (1 - r) if train else d},
+        Mistake("u == ratio dropped",
+                {"dropout_forward": lambda x, r, u, train: x * (u > r) / (1 - r) if train else x,
+                 "dropout_backward": lambda d, r, u, train: d * (u > r) / (1 - r) if train else d},
                 "a unit is kept where u >= ratio: a draw exactly equal to ratio keeps its unit (use >=, not >)"),
         Mistake("mask in evaluation mode", {"dropout_forward": lambda x, r, u, train: x * (u >= r) / (1 - r),
                                             "dropout_backward": lambda d, r, u, train: d * (u >= r) / (1 - r)},
@@ -164,7 +172,8 @@ register(Exercise(
     reference=_random_shift,
     points=2,
     public=[
-        Case((np.arange(1.0, 17.0).reshape(1, 4, 4), 1, Rng(0)), label="one 4×4 image numbered 1..16, max_shift 1, seed 0"),
+        Case((np.arange(1.0, 17.0).reshape(1, 4, 4), 1, Rng(0)),
+             label="one 4×4 image numbered 1..16, max_shift 1, seed 0"),
         Case((np.arange(1.0, 33.0).reshape(2, 4, 4), 1, Rng(3)), label="two 4×4 images, max_shift 1, seed 3"),
         Case((np.arange(1.0, 37.0).reshape(3, 3, 4), 2, Rng(7)), label="three 3×4 images, max_shift 2, seed 7"),
         Case((np.arange(1.0, 10.0).reshape(1, 3, 3), 0, Rng(1)), label="max_shift 0: every image unchanged"),
@@ -177,20 +186,24 @@ register(Exercise(
     mistakes=[
         Mistake("np.roll wraps around", lambda images, m, rng: _shift_all(
             images, rng.integers(-m, m + 1, size=(len(images), 2)), roll=True),
-                "np.roll wraps the pixels that leave one side back in on the other: fill the uncovered border with 0 instead"),
+                "np.roll wraps the pixels that leave one side back in on the other: fill the uncovered border with 0 "
+                "instead"),
         Mistake("shift direction reversed", lambda images, m, rng: _shift_all(
             images, -rng.integers(-m, m + 1, size=(len(images), 2))),
-                "positive dy moves the picture DOWN and positive dx moves it RIGHT: out[n, y + dy, x + dx] = images[n, y, x]"),
+                "positive dy moves the picture DOWN and positive dx moves it RIGHT: out[n, y + dy, x + dx] = "
+                "images[n, y, x]"),
         Mistake("dy and dx swapped", lambda images, m, rng: _shift_all(
             images, rng.integers(-m, m + 1, size=(len(images), 2))[:, ::-1]),
-                "shifts[n] = (dy, dx): the first column moves rows (axis 1 of images), the second moves columns (axis 2)"),
+                "shifts[n] = (dy, dx): the first column moves rows (axis 1 of images), the second moves columns (axis "
+                "2)"),
         Mistake("upper bound excluded", lambda images, m, rng: _shift_all(
             images, rng.integers(-m, m, size=(len(images), 2))),
                 "rng.integers excludes its upper bound: draw with rng.integers(-max_shift, max_shift + 1, size=(N, 2)) "
                 "so +max_shift is possible"),
         Mistake("one shift for all images", lambda images, m, rng: _shift_all(
             images, np.tile(rng.integers(-m, m + 1, size=2), (len(images), 1))),
-                "every image gets its own shift: draw all of them at once, rng.integers(-max_shift, max_shift + 1, size=(N, 2))"),
+                "every image gets its own shift: draw all of them at once, rng.integers(-max_shift, max_shift + 1, "
+                "size=(N, 2))"),
     ],
 ))
 
@@ -212,7 +225,8 @@ register(Exercise(
         Case(({"W1": np.array([[1.0, -2.0], [3.0, 0.5]])}, 0.1), label="one weight matrix, weight_decay 0.1"),
         Case(({"W1": np.array([[1.0, 2.0]]), "W2": np.array([[3.0], [-1.0]])}, 0.01),
              label="two weight matrices, weight_decay 0.01"),
-        Case(({"W1": np.array([[1.0, 2.0]]), "W2": np.array([[3.0], [-1.0]])}, 0.0), label="weight_decay 0: no penalty"),
+        Case(({"W1": np.array([[1.0, 2.0]]), "W2": np.array([[3.0], [-1.0]])}, 0.0),
+             label="weight_decay 0: no penalty"),
     ],
     hidden=lambda rng: [
         Case((_weights(rng, [(4, 3), (3, 2)]), 0.05), label="random, two matrices"),
@@ -223,9 +237,11 @@ register(Exercise(
         Mistake("no one-half", lambda ws, lam: (lam * sum(float(np.sum(W ** 2)) for W in ws.values()),
                                                 {k: lam * W for k, W in ws.items()}),
                 "the penalty is (weight_decay / 2)·Σ W²: the 1/2 makes its gradient exactly weight_decay·W"),
-        Mistake("gradient without weight_decay", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: W.copy() for k, W in ws.items()}),
+        Mistake("gradient without weight_decay", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: W.copy() for k,
+                                                                                                     W in ws.items()}),
                 "the gradient of (weight_decay / 2)·Σ W² is weight_decay·W: multiply by weight_decay"),
-        Mistake("gradient 2·weight_decay·W", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: 2 * lam * W for k, W in ws.items()}),
+        Mistake("gradient 2·weight_decay·W", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: 2 * lam * W for k,
+                                                                                                 W in ws.items()}),
                 "the 1/2 in the penalty cancels the 2 from the derivative of W²: the gradient is weight_decay·W"),
         Mistake("mean instead of sum", lambda ws, lam: (0.5 * lam * sum(float(np.mean(W ** 2)) for W in ws.values()),
                                                         {k: lam * W for k, W in ws.items()}),
@@ -236,7 +252,8 @@ register(Exercise(
         Mistake("only the last matrix", lambda ws, lam: (0.5 * lam * float(np.sum(list(ws.values())[-1] ** 2)),
                                                          {k: lam * W for k, W in ws.items()}),
                 "add up the penalty of EVERY matrix in the dict (penalty = penalty + ..., not penalty = ...)"),
-        Mistake("gradient halved", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: 0.5 * lam * W for k, W in ws.items()}),
+        Mistake("gradient halved", lambda ws, lam: (_l2_penalty_and_grad(ws, lam)[0], {k: 0.5 * lam * W for k,
+                                                                                       W in ws.items()}),
                 "the gradient of (weight_decay / 2)·Σ W² is weight_decay·W: the 2 from the derivative of W² cancels "
                 "the 1/2"),
     ],

@@ -228,7 +228,7 @@ def net_layers(params, X, t):
     affine1, relu, affine2 = AffineLayer(params["W1"], params["b1"]), Relu(), AffineLayer(params["W2"], params["b2"])
     last = SoftmaxWithLoss()
     last.forward(affine2.forward(relu.forward(affine1.forward(X))), t)
-    dout = affine1.backward(relu.backward(affine2.backward(last.backward(1))))
+    affine1.backward(relu.backward(affine2.backward(last.backward(1))))  # fills the layers' dW, db
     return {"W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
 
 

@@ -161,7 +161,8 @@ def he_sqrt_of_two_only(fan_in, fan_out, rng):
 
 
 WRONG_ANSWERS["leaky_relu"] += [
-    ("dx[x < 0] *= alpha keeps dout at x == 0", (leaky_forward_right, leaky_backward_kink_positive), "at exactly x == 0"),
+    ("dx[x < 0] *= alpha keeps dout at x == 0", (leaky_forward_right, leaky_backward_kink_positive),
+     "at exactly x == 0"),
 ]
 WRONG_ANSWERS["prelu"] += [
     ("x >= 0 passes dout at the kink", (prelu_forward_right, prelu_backward_kink_positive), "at exactly x == 0"),

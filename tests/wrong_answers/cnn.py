@@ -78,7 +78,8 @@ def conv_pad_one_side(x, W, b, stride=1, pad=0):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    out[n, f, i, j] = np.sum(xp[n, :, i * stride:i * stride + FH, j * stride:j * stride + FW] * W[f]) + b[f]
+                    out[n, f, i, j] = np.sum(xp[n, :, i * stride:i * stride + FH,
+                                                j * stride:j * stride + FW] * W[f]) + b[f]
     return out
 
 
@@ -243,7 +244,8 @@ def pool_backward_mask_of_max(dout, x, pool_h, pool_w, stride):
         for j in range(OW):
             window = x[:, :, i * stride:i * stride + pool_h, j * stride:j * stride + pool_w]
             mask = window == window.max(axis=(2, 3), keepdims=True)
-            dx[:, :, i * stride:i * stride + pool_h, j * stride:j * stride + pool_w] += mask * dout[:, :, i:i + 1, j:j + 1]
+            dx[:, :, i * stride:i * stride + pool_h, j * stride:j * stride + pool_w] += mask * dout[:, :, i:i + 1,
+                                                                                                    j:j + 1]
     return dx
 
 
@@ -320,7 +322,8 @@ WRONG_ANSWERS = {
     ],
     "im2col": [
         ("columns in (fh, fw, c) order", im2col_channels_last, "channel first"),
-        ("DLFS layout reshaped without transposing", im2col_dlfs_without_transpose, "transpose it to (N, OH, OW, C, FH, FW)"),
+        ("DLFS layout reshaped without transposing", im2col_dlfs_without_transpose,
+         "transpose it to (N, OH, OW, C, FH, FW)"),
         ("rows ordered by position then image", im2col_positions_outer, "image by image"),
         ("one column per patch", im2col_columns, "one row per patch"),
     ],
@@ -331,9 +334,11 @@ WRONG_ANSWERS = {
         ("dx keeps the padding", conv_backward_padded_dx, "cut the padding off"),
     ],
     "maxpool": [
-        ("gradient sent to every input of the window", (pool_forward_right, pool_backward_everywhere), "not to every input"),
+        ("gradient sent to every input of the window", (pool_forward_right, pool_backward_everywhere),
+         "not to every input"),
         ("gradient sent to every tied maximum", (pool_forward_right, pool_backward_mask_of_max), "first one only"),
-        ("gradient assigned, overlapping windows overwrite", (pool_forward_right, pool_backward_set_not_add), "add the gradients"),
+        ("gradient assigned, overlapping windows overwrite", (pool_forward_right, pool_backward_set_not_add),
+         "add the gradients"),
         ("average instead of max", (pool_forward_mean, pool_backward_right), "largest value"),
     ],
     "count_parameters": [

@@ -248,7 +248,8 @@ WRONG_ANSWERS = {
         ("sampling with replacement", minibatch_indices_replacement, "replacement"),
         ("no shuffling", minibatch_indices_sorted, "shuffled order"),
         ("last partial batch dropped", minibatch_indices_drop_last, "smaller batch"),
-        ("np.array_split into n // batch_size parts", minibatch_indices_array_split, "np.array_split(order, n // batch_size)"),
+        ("np.array_split into n // batch_size parts", minibatch_indices_array_split,
+         "np.array_split(order, n // batch_size)"),
         ("every batch drawn afresh", minibatch_indices_fresh_draws, "overlap"),
     ],
     "softmax_loss_and_grad": [

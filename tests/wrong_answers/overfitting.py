@@ -1,4 +1,5 @@
-"""Typical wrong answers to the lecture-05 exercises (dropout, random shift, L2 penalty), written as learners write them."""
+"""Typical wrong answers to the lecture-05 exercises (dropout, random shift, L2 penalty), written as learners write
+them."""
 import numpy as np
 
 
@@ -181,11 +182,15 @@ def l2_mean(weights, weight_decay):
 
 WRONG_ANSWERS = {
     "dropout": [
-        ("non-inverted dropout, scaled at test time", (dropout_forward_classic, dropout_backward_classic), "non-inverted"),
-        ("ratio read as the keep probability", (dropout_forward_keep_prob, dropout_backward_keep_prob), "probability of DROPPING"),
+        ("non-inverted dropout, scaled at test time", (dropout_forward_classic, dropout_backward_classic),
+         "non-inverted"),
+        ("ratio read as the keep probability", (dropout_forward_keep_prob, dropout_backward_keep_prob),
+         "probability of DROPPING"),
         ("mask applied in evaluation mode too", (dropout_forward_always, dropout_backward_always), "evaluation mode"),
-        ("backward forgets the 1/(1 - ratio) scale", (dropout_forward_right, dropout_backward_unscaled), "backward pass must too"),
-        ("backward passes dout through unchanged", (dropout_forward_right, dropout_backward_passthrough), "same scaled mask"),
+        ("backward forgets the 1/(1 - ratio) scale", (dropout_forward_right, dropout_backward_unscaled),
+         "backward pass must too"),
+        ("backward passes dout through unchanged", (dropout_forward_right, dropout_backward_passthrough),
+         "same scaled mask"),
         ("inverted in training and scaled again at test time", (dropout_forward_double_scaling, dropout_backward_right),
          "return x unchanged"),
     ],
