@@ -1,31 +1,35 @@
 """Plain-loop versions of the layers in ``dlcourse.layers``: one scalar at a time, as on paper.
 
-Same classes, same signatures, same ``params``/``grads``; far slower. They are the teaching version
-(lecture 07 measures the difference) and the oracle the fast layers are tested against.
+Same classes, same signatures, same base class (``layers.Layer``: ``params``/``grads``, train/eval mode) and
+the same input checks (``dlcourse._validate``); far slower. They are the teaching version (lecture 07
+measures the difference) and the oracle the layers are tested against.
 """
 import math
 
 import numpy as np
 
-from ._validate import batchnorm_settings, check_batchnorm_input, float_array, labels_to_indices
-from .layers import conv_output_size
+from ._validate import (batchnorm_settings, check_affine_input, check_affine_settings, check_batchnorm_input,
+                        check_conv_settings, check_dropout_ratio, check_image_batch, check_pool_settings,
+                        check_scores, float_array, labels_to_indices)
+from .layers import Layer, conv_output_size
 
 
 def _zeros_like_float(x):
     return np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
 
 
-class Affine:
+class Affine(Layer):
     """out[n, m] = Σ_d x[n, d] · W[d, m] + b[m], with explicit loops. Same contract as layers.Affine."""
 
     def __init__(self, W, b):
-        self.params = {"W": float_array(W, "W", "naive.Affine").copy(), "b": float_array(b, "b", "naive.Affine").copy()}
-        self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
+        super().__init__("naive.Affine", W=W, b=b)
+        check_affine_settings(self.params["W"], self.params["b"], "naive.Affine")
         self.x, self.x_shape = None, None
 
     def forward(self, x):
         x = float_array(x, "x", "naive.Affine.forward")
         W, b = self.params["W"], self.params["b"]
+        check_affine_input(x, W, "naive.Affine.forward")
         self.x_shape, self.x = x.shape, x.reshape(x.shape[0], -1)
         n_samples, n_in = self.x.shape
         out = np.zeros((n_samples, W.shape[1]))
@@ -51,11 +55,11 @@ class Affine:
         return dx.reshape(self.x_shape)
 
 
-class _Elementwise:
+class _Elementwise(Layer):
     """Applies a scalar function f and its local derivative to every entry, one at a time."""
 
     def __init__(self):
-        self.params, self.grads = {}, {}
+        super().__init__()
         self.x = None
 
     def forward(self, x):
@@ -109,12 +113,11 @@ class Tanh(_Elementwise):
         return 1.0 - math.tanh(v) ** 2
 
 
-class PReLU:
+class PReLU(Layer):
     """PReLU with loops; alpha broadcast against one sample exactly as in layers.PReLU."""
 
     def __init__(self, alpha=0.25):
-        self.params = {"alpha": float_array(alpha, "alpha", "naive.PReLU").copy()}
-        self.grads = {"alpha": np.zeros_like(self.params["alpha"])}
+        super().__init__("naive.PReLU", alpha=alpha)
         self.x = None
 
     def _alpha_index(self, index):
@@ -144,19 +147,17 @@ class PReLU:
         return dx
 
 
-class Dropout:
+class Dropout(Layer):
     """Inverted dropout with loops; draws its mask exactly as layers.Dropout does (same seed, same mask)."""
 
     def __init__(self, ratio=0.5, seed=None):
-        if not 0.0 <= ratio < 1.0:
-            raise ValueError(f"Dropout: ratio must be in [0, 1), got {ratio}")
-        self.ratio, self.rng = float(ratio), np.random.default_rng(seed)
-        self.params, self.grads = {}, {}
+        super().__init__()
+        self.ratio, self.rng = check_dropout_ratio(ratio, "naive.Dropout"), np.random.default_rng(seed)
         self.mask = None
 
-    def forward(self, x, train=True):
+    def forward(self, x, train=None):
         x = float_array(x, "x", "naive.Dropout.forward")
-        if not train:
+        if not (self.training if train is None else train):
             self.mask = None
             return x
         uniform = self.rng.random(x.shape)
@@ -176,7 +177,7 @@ class Dropout:
         return dx
 
 
-class BatchNorm:
+class BatchNorm(Layer):
     """Batch normalisation one feature (or channel) and one value at a time. Same contract as layers.BatchNorm.
 
     The backward pass walks the graph x → μ → σ² → x̂ → out back one node at a time: x̂'s gradient, then
@@ -185,11 +186,10 @@ class BatchNorm:
 
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
         gamma, beta = batchnorm_settings(gamma, beta, momentum, eps, "naive.BatchNorm")
-        self.params = {"gamma": gamma, "beta": beta}
-        self.grads = {"gamma": np.zeros_like(gamma), "beta": np.zeros_like(beta)}
+        super().__init__("naive.BatchNorm", gamma=gamma, beta=beta)
         self.momentum, self.eps = float(momentum), float(eps)
         self.running_mean, self.running_var = np.zeros_like(gamma), np.ones_like(gamma)
-        self.x, self.mean, self.var, self.x_hat, self.train = None, None, None, None, None
+        self.x, self.mean, self.var, self.x_hat, self.batch_statistics = None, None, None, None, None
 
     @staticmethod
     def _positions(shape, c):
@@ -198,11 +198,12 @@ class BatchNorm:
             return [(n, c) for n in range(shape[0])]
         return [(n, c, i, j) for n in range(shape[0]) for i in range(shape[2]) for j in range(shape[3])]
 
-    def forward(self, x, train=True):
+    def forward(self, x, train=None):
+        train = self.training if train is None else bool(train)
         x = float_array(x, "x", "naive.BatchNorm.forward")
         gamma, beta = self.params["gamma"], self.params["beta"]
         check_batchnorm_input(x, len(gamma), train, "naive.BatchNorm.forward")
-        self.x, self.train = x, bool(train)
+        self.x, self.batch_statistics = x, train
         self.mean, self.var = np.zeros(len(gamma)), np.zeros(len(gamma))
         self.x_hat, out = np.zeros_like(x), np.zeros_like(x)
         for c in range(len(gamma)):
@@ -234,7 +235,7 @@ class BatchNorm:
                 dbeta[c] += dout[p]
                 dgamma[c] += dout[p] * self.x_hat[p]
                 d_x_hat[p] = dout[p] * gamma[c]
-            if not self.train:  # running statistics are constants: only the path through x̂ = (x - μ)/σ
+            if not self.batch_statistics:  # running statistics are constants: only the path through x̂ = (x - μ)/σ
                 for p in positions:
                     dx[p] = d_x_hat[p] / std
                 continue
@@ -249,15 +250,16 @@ class BatchNorm:
         return dx
 
 
-class SoftmaxWithLoss:
+class SoftmaxWithLoss(Layer):
     """Softmax and cross-entropy one sample at a time, with the max shift written out."""
 
     def __init__(self):
-        self.params, self.grads = {}, {}
+        super().__init__()
         self.y, self.t = None, None
 
     def forward(self, x, t):
         x = float_array(x, "x", "naive.SoftmaxWithLoss.forward")
+        check_scores(x, "naive.SoftmaxWithLoss.forward")
         n_samples, n_classes = x.shape
         self.t = labels_to_indices(t, n_samples, n_classes, "naive.SoftmaxWithLoss.forward")
         self.y, loss = np.zeros_like(x), 0.0
@@ -278,9 +280,11 @@ class SoftmaxWithLoss:
         return dx
 
 
-class Flatten:
+class Flatten(Layer):
+    """(N, d1, ..., dk) -> (N, d1·...·dk) one entry at a time, in row-major order."""
+
     def __init__(self):
-        self.params, self.grads = {}, {}
+        super().__init__()
         self.x_shape = None
 
     def forward(self, x):
@@ -300,13 +304,12 @@ class Flatten:
         return dx
 
 
-class Conv2d:
+class Conv2d(Layer):
     """Convolution as six nested loops: every output pixel is a dot product of a filter and a patch."""
 
     def __init__(self, W, b, stride=1, pad=0):
-        self.params = {"W": float_array(W, "W", "naive.Conv2d").copy(), "b": float_array(b, "b", "naive.Conv2d").copy()}
-        self.grads = {"W": np.zeros_like(self.params["W"]), "b": np.zeros_like(self.params["b"])}
-        self.stride, self.pad = int(stride), int(pad)
+        super().__init__("naive.Conv2d", W=W, b=b)
+        self.stride, self.pad = check_conv_settings(self.params["W"], self.params["b"], stride, pad, "naive.Conv2d")
         self.xp, self.x_shape = None, None
 
     def forward(self, x):
@@ -344,18 +347,18 @@ class Conv2d:
         return dxp[:, :, p:p + height, p:p + width]
 
 
-class MaxPool2d:
+class MaxPool2d(Layer):
     """Max pooling with loops; the gradient goes to the first maximum of each window."""
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0):
-        self.pool_h, self.pool_w = int(pool_h), int(pool_w)
-        self.stride = self.pool_h if stride is None else int(stride)
-        self.pad = int(pad)
-        self.params, self.grads = {}, {}
+        super().__init__()
+        self.pool_h, self.pool_w, self.stride, self.pad = check_pool_settings(pool_h, pool_w, stride, pad,
+                                                                              "naive.MaxPool2d")
         self.xp, self.x_shape, self.out_shape = None, None, None
 
     def forward(self, x):
         x = float_array(x, "x", "naive.MaxPool2d.forward")
+        check_image_batch(x, None, "naive.MaxPool2d.forward")
         ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
         n_images, channels, height, width = x.shape
         out_h, out_w = conv_output_size(height, ph, s, p), conv_output_size(width, pw, s, p)

@@ -1,12 +1,25 @@
-"""Every layer, fast and plain-loop versions: gradient check in float64 and agreement to 1e-12."""
+"""Every layer in its three versions: the default (Conv2d and MaxPool2d through dlcourse.fast_layers), the
+lecture's code (``fast=False``) and the plain loops (dlcourse.naive): gradient check in float64 and agreement
+to 1e-12."""
+import functools
+import inspect
+import types
+
 import numpy as np
 import pytest
 
-from dlcourse import layers, naive
+from dlcourse import fast_layers, layers, naive
 from dlcourse.gradcheck import check_layer, numerical_gradient, rel_error
 
 GRAD_TOL = 1e-7
 AGREE_TOL = 1e-12
+
+# dlcourse.layers with Conv2d and MaxPool2d running the code the lecture derives instead of fast_layers
+readable = types.SimpleNamespace(**{name: getattr(layers, name) for name in dir(layers) if not name.startswith("_")})
+readable.Conv2d = functools.partial(layers.Conv2d, fast=False)
+readable.MaxPool2d = functools.partial(layers.MaxPool2d, fast=False)
+readable.__name__ = "readable"
+MODULES = pytest.mark.parametrize("module", [layers, readable, naive], ids=["fast", "readable", "naive"])
 
 
 def away_from_kinks(x, margin=1e-3):
@@ -56,7 +69,7 @@ def distinct_values(rng, shape):
     return values.reshape(shape)
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("kind, shape", DENSE_CASES)
 def test_dense_layers_gradient_check(module, kind, shape):
     layer, x = make(np.random.default_rng(0), module, kind, shape)
@@ -64,7 +77,7 @@ def test_dense_layers_gradient_check(module, kind, shape):
     assert max(errors.values()) < GRAD_TOL, errors
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", CONV_CASES)
 def test_conv2d_gradient_check(module, x_shape, w_shape, stride, pad):
     rng = np.random.default_rng(1)
@@ -73,7 +86,7 @@ def test_conv2d_gradient_check(module, x_shape, w_shape, stride, pad):
     assert max(errors.values()) < GRAD_TOL, errors
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("x_shape, ph, pw, stride, pad", POOL_CASES)
 def test_maxpool_gradient_check(module, x_shape, ph, pw, stride, pad):
     rng = np.random.default_rng(2)
@@ -82,7 +95,7 @@ def test_maxpool_gradient_check(module, x_shape, ph, pw, stride, pad):
     assert errors["x"] < GRAD_TOL, errors
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("n, c", [(1, 4), (5, 3), (3, 10)])
 @pytest.mark.parametrize("one_hot", [False, True])
 def test_softmax_with_loss_gradient_check(module, n, c, one_hot):
@@ -96,7 +109,7 @@ def test_softmax_with_loss_gradient_check(module, n, c, one_hot):
     assert rel_error(dx, numerical_gradient(lambda _: layer.forward(x, t), x)) < GRAD_TOL
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("shape", [(1, 6), (4, 3, 2)])
 def test_dropout_gradient_check_with_fixed_mask(module, shape):
     rng = np.random.default_rng(4)
@@ -109,10 +122,6 @@ def test_dropout_gradient_check_with_fixed_mask(module, shape):
     # with the mask fixed, the layer is linear: out = x * mask
     assert rel_error(dx, numerical_gradient(lambda z: float(np.sum(z * mask * dout)), x)) < GRAD_TOL
     assert np.allclose(out, x * mask)
-
-
-def _fast_and_naive(make_layer):
-    return make_layer(layers), make_layer(naive)
 
 
 def _assert_agree(fast, slow, x, **kwargs):
@@ -135,24 +144,177 @@ def test_dense_fast_and_naive_agree(kind, shape):
     _assert_agree(fast, slow, x)
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "readable"])
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", CONV_CASES)
-def test_conv2d_fast_and_naive_agree(x_shape, w_shape, stride, pad):
+def test_conv2d_fast_and_naive_agree(x_shape, w_shape, stride, pad, fast):
     rng = np.random.default_rng(7)
     W, b, x = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), rng.standard_normal(x_shape)
-    fast, slow = _fast_and_naive(lambda m: m.Conv2d(W, b, stride=stride, pad=pad))
-    _assert_agree(fast, slow, x)
+    _assert_agree(layers.Conv2d(W, b, stride=stride, pad=pad, fast=fast), naive.Conv2d(W, b, stride=stride, pad=pad), x)
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "readable"])
 @pytest.mark.parametrize("x_shape, ph, pw, stride, pad", POOL_CASES)
-def test_maxpool_fast_and_naive_agree(x_shape, ph, pw, stride, pad):
+def test_maxpool_fast_and_naive_agree(x_shape, ph, pw, stride, pad, fast):
     x = np.random.default_rng(8).standard_normal(x_shape)
-    fast, slow = _fast_and_naive(lambda m: m.MaxPool2d(ph, pw, stride=stride, pad=pad))
-    _assert_agree(fast, slow, x)
+    _assert_agree(layers.MaxPool2d(ph, pw, stride=stride, pad=pad, fast=fast),
+                  naive.MaxPool2d(ph, pw, stride=stride, pad=pad), x)
+
+
+# ---------------------------------------------------------------- fast_layers against the lecture's code
+
+FAST_CONV_CASES = [  # (x shape, W shape, stride, pad): 1×1 to 5×5 filters, strides 1 to 3, pads 0 to 2
+    ((2, 3, 7, 6), (4, 3, 3, 3), 1, 0),
+    ((2, 3, 7, 6), (4, 3, 3, 3), 1, 1),
+    ((3, 2, 9, 8), (5, 2, 3, 2), 2, 1),
+    ((1, 4, 8, 8), (2, 4, 1, 1), 1, 0),
+    ((2, 1, 11, 10), (3, 1, 5, 5), 3, 2),
+    ((4, 16, 8, 8), (8, 16, 3, 3), 1, 1),
+    ((1, 1, 4, 4), (1, 1, 4, 4), 1, 0),
+    ((70, 2, 10, 10), (3, 2, 3, 3), 1, 1),  # 7,000 positions: more than one block of the dW sum
+]
+
+FAST_POOL_CASES = [  # (x shape, pool_h, pool_w, stride, pad): the strided-view path and the general one
+    ((2, 3, 8, 8), 2, 2, None, 0),
+    ((2, 3, 7, 9), 2, 2, None, 0),  # windows leave a margin
+    ((2, 2, 9, 9), 3, 3, None, 0),
+    ((2, 2, 8, 8), 2, 2, None, 1),
+    ((2, 2, 7, 6), 3, 2, 2, 1),
+    ((1, 2, 5, 5), 3, 3, 1, 0),
+    ((3, 1, 6, 7), 2, 3, 1, 1),
+    ((2, 3, 6, 6), 1, 1, None, 0),
+]
+
+
+def _assert_equal_paths(fast, readable_layer, x, dout, exact_forward=False):
+    out_fast, out_readable = fast.forward(x), readable_layer.forward(x)
+    if exact_forward:  # a max is a copy: no round-off at all
+        np.testing.assert_array_equal(out_fast, out_readable)
+    np.testing.assert_allclose(out_fast, out_readable, rtol=AGREE_TOL, atol=AGREE_TOL)
+    np.testing.assert_allclose(fast.backward(dout), readable_layer.backward(dout), rtol=AGREE_TOL, atol=AGREE_TOL)
+    for name in fast.grads:
+        np.testing.assert_allclose(fast.grads[name], readable_layer.grads[name], rtol=AGREE_TOL, atol=AGREE_TOL)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", FAST_CONV_CASES)
+def test_conv2d_fast_kernels_equal_the_lecture_code(x_shape, w_shape, stride, pad):
+    rng = np.random.default_rng(14)
+    W, b, x = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0]), rng.standard_normal(x_shape)
+    fast, slow = layers.Conv2d(W, b, stride, pad), layers.Conv2d(W, b, stride, pad, fast=False)
+    out = fast.forward(x)
+    _assert_equal_paths(fast, slow, x, rng.standard_normal(out.shape))
+    np.testing.assert_array_equal(fast_layers.batch_last_to_rows(fast.fast_cache[0][:-1], len(x)), slow.col)
+
+
+@pytest.mark.parametrize("x_shape, ph, pw, stride, pad", FAST_POOL_CASES)
+@pytest.mark.parametrize("after_conv", [False, True], ids=["contiguous", "batch-last"])
+def test_maxpool_fast_kernels_equal_the_lecture_code(x_shape, ph, pw, stride, pad, after_conv):
+    rng = np.random.default_rng(15)
+    x = rng.integers(0, 4, size=x_shape).astype(np.float64)  # many ties: both must pick the first maximum
+    if after_conv:  # the fast path keeps a Conv2d's batch-last layout
+        x = layers.Conv2d(np.ones((x_shape[1], 1, 1, 1)), np.zeros(x_shape[1])).forward(x[:, :1]) * x
+    fast, slow = layers.MaxPool2d(ph, pw, stride, pad), layers.MaxPool2d(ph, pw, stride, pad, fast=False)
+    out = fast.forward(x)
+    _assert_equal_paths(fast, slow, x, rng.standard_normal(out.shape), exact_forward=True)
+    np.testing.assert_array_equal(fast.argmax, slow.argmax)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_both_paths_keep_the_dtype(dtype):
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((2, 3, 6, 6)).astype(dtype)
+    W, b = rng.standard_normal((4, 3, 3, 3)).astype(dtype), np.zeros(4, dtype=dtype)
+    for fast in (True, False):
+        conv, pool = layers.Conv2d(W, b, pad=1, fast=fast), layers.MaxPool2d(2, 2, fast=fast)
+        out = pool.forward(conv.forward(x))
+        dx = conv.backward(pool.backward(np.ones_like(out)))
+        assert out.dtype == dx.dtype == conv.grads["W"].dtype == conv.grads["b"].dtype == dtype
+
+
+def test_im2col_and_col2im_are_each_others_bookkeeping():
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((2, 3, 7, 6))
+    col = layers.im2col(x, 3, 2, stride=2, pad=1)
+    np.testing.assert_array_equal(col, fast_layers.batch_last_to_rows(fast_layers.im2col_batch_last(x, 3, 2, 2, 1), 2))
+    # <col2im(c), x> = <c, im2col(x)>: col2im is im2col's transpose, so it adds overlapping patches up
+    c = rng.standard_normal(col.shape)
+    assert np.sum(layers.col2im(c, x.shape, 3, 2, 2, 1) * x) == pytest.approx(np.sum(c * col), rel=1e-12)
+    cols = fast_layers.im2col_batch_last(x, 3, 2, 2, 1)
+    np.testing.assert_allclose(fast_layers.col2im_batch_last(cols, x.shape, 3, 2, 2, 1),
+                               layers.col2im(fast_layers.batch_last_to_rows(cols, 2), x.shape, 3, 2, 2, 1), rtol=1e-15)
+
+
+# ---------------------------------------------------------------- one base class, one set of input checks
+
+LAYER_CLASSES = ["Affine", "ReLU", "LeakyReLU", "PReLU", "Sigmoid", "Tanh", "Dropout", "BatchNorm",
+                 "SoftmaxWithLoss", "Flatten", "Conv2d", "MaxPool2d"]
+
+
+@pytest.mark.parametrize("module", [layers, naive], ids=["layers", "naive"])
+def test_every_layer_shares_the_base_class(module):
+    for name in LAYER_CLASSES:
+        assert issubclass(getattr(module, name), layers.Layer), name
+    assert {name for name, value in vars(module).items()
+            if inspect.isclass(value) and issubclass(value, layers.Layer) and not name.startswith("_")} \
+        == set(LAYER_CLASSES) | {"Layer"}
+
+
+@MODULES
+def test_params_and_grads_have_the_same_keys_and_shapes_and_the_layer_owns_its_params(module):
+    W = np.ones((3, 2, 3, 3))
+    for layer in (module.Affine(np.ones((4, 2)), np.zeros(2)), module.PReLU(np.full(3, 0.1)),
+                  module.BatchNorm(np.ones(3), np.zeros(3)), module.Conv2d(W, np.zeros(3)), module.ReLU()):
+        assert set(layer.params) == set(layer.grads)
+        for name, value in layer.params.items():
+            assert value.shape == layer.grads[name].shape and value.dtype == np.float64
+    conv = module.Conv2d(W, np.zeros(3))
+    conv.params["W"] += 1.0
+    assert np.array_equal(W, np.ones((3, 2, 3, 3)))
+
+
+@MODULES
+def test_eval_mode_is_what_train_false_does_and_an_explicit_flag_wins(module):
+    rng = np.random.default_rng(18)
+    x = rng.standard_normal((6, 4))
+    drop = module.Dropout(0.5, seed=0)
+    assert drop.training and drop.eval() is drop and not drop.training
+    assert np.array_equal(drop.forward(x), x)
+    assert not np.array_equal(drop.forward(x, train=True), x)
+    assert not np.array_equal(drop.train().forward(x), x)
+    bn = module.BatchNorm(np.ones(4), np.zeros(4))
+    bn.running_mean, bn.running_var = np.full(4, 0.5), np.full(4, 2.0)
+    expected = (x - 0.5) / np.sqrt(2.0 + bn.eps)
+    np.testing.assert_allclose(bn.eval().forward(x), expected, rtol=1e-13)
+    np.testing.assert_allclose(bn.forward(x, train=False), expected, rtol=1e-13)
+    assert np.allclose(bn.forward(x, train=True).mean(axis=0), 0.0)
+    np.testing.assert_allclose(bn.backward(np.ones_like(x)), 0.0, atol=1e-12)  # training: Σ dout cancels out
+
+
+@pytest.mark.parametrize("module, prefix", [(layers, ""), (naive, "naive.")], ids=["layers", "naive"])
+def test_bad_input_gives_the_same_message_in_both_modules(module, prefix):
+    with pytest.raises(ValueError) as error:
+        module.Affine(np.zeros((64, 10)), np.zeros(10)).forward(np.zeros((32, 63)))
+    assert str(error.value) == (f"{prefix}Affine.forward: x has 63 features, W expects 64 "
+                                "(x.shape=(32, 63), W.shape=(64, 10))")
+    with pytest.raises(ValueError, match=rf"^{prefix}Affine: W must be \(D, M\) and b \(M,\)"):
+        module.Affine(np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match=rf"^{prefix}Dropout: ratio is the probability of dropping a unit and "
+                                         r"must be in \[0, 1\), got 1.0$"):
+        module.Dropout(1.0)
+    with pytest.raises(ValueError, match=rf"^{prefix}Conv2d: stride must be an integer >= 1"):
+        module.Conv2d(np.zeros((4, 3, 3, 3)), np.zeros(4), stride=0)
+    with pytest.raises(ValueError, match=rf"^{prefix}Conv2d: W must be \(FN, C, FH, FW\) and b \(FN,\)"):
+        module.Conv2d(np.zeros((4, 3, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match=rf"^{prefix}MaxPool2d: pool sizes and stride must be >= 1"):
+        module.MaxPool2d(0, 2)
+    with pytest.raises(ValueError, match=rf"^{prefix}MaxPool2d.forward: x must be \(N, C, H, W\), got shape"):
+        module.MaxPool2d(2, 2).forward(np.zeros((5, 5)))
+    with pytest.raises(ValueError, match=rf"^{prefix}SoftmaxWithLoss.forward: x must be \(N, C\) scores"):
+        module.SoftmaxWithLoss().forward(np.zeros(3), np.array([0]))
 
 
 def test_maxpool_ties_go_to_the_first_maximum_in_both_versions():
     x = np.zeros((1, 1, 2, 2))
-    for module in (layers, naive):
+    for module in (layers, readable, naive):
         layer = module.MaxPool2d(2, 2)
         layer.forward(x)
         assert np.array_equal(layer.backward(np.ones((1, 1, 1, 1))), [[[[1.0, 0.0], [0.0, 0.0]]]])
@@ -276,7 +438,7 @@ def make_batchnorm(module, shape, seed=11, momentum=0.9):
     return layer, x
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("shape", BATCHNORM_SHAPES)
 @pytest.mark.parametrize("train", [True, False])
 def test_batchnorm_gradient_check(module, shape, train):
@@ -289,7 +451,7 @@ def test_batchnorm_gradient_check(module, shape, train):
     assert max(errors.values()) < GRAD_TOL, errors
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("shape", BATCHNORM_SHAPES)
 def test_batchnorm_training_output_has_zero_mean_unit_variance_then_gamma_and_beta(module, shape):
     layer, x = make_batchnorm(module, shape)
@@ -314,7 +476,7 @@ def test_batchnorm_fast_and_naive_agree(shape, train):
     np.testing.assert_allclose(fast.running_var, slow.running_var, rtol=AGREE_TOL, atol=AGREE_TOL)
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 @pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3, 3)])
 def test_batchnorm_running_averages_follow_the_contract(module, shape):
     layer, x = make_batchnorm(module, shape, momentum=0.8)
@@ -335,7 +497,7 @@ def test_batchnorm_running_averages_follow_the_contract(module, shape):
     assert np.array_equal(layer.running_mean, before[0]) and np.array_equal(layer.running_var, before[1])
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 def test_batchnorm_evaluation_uses_the_running_statistics_sample_by_sample(module):
     layer, x = make_batchnorm(module, (6, 4))
     layer.running_mean = np.array([1.0, -2.0, 0.5, 0.0])
@@ -401,7 +563,7 @@ def test_batchnorm_bad_input_says_what_was_expected(module, where):
         module.BatchNorm(np.ones(4), np.zeros(4), eps=0)
 
 
-@pytest.mark.parametrize("module", [layers, naive], ids=["fast", "naive"])
+@MODULES
 def test_batchnorm_never_modifies_its_arguments(module):
     rng = np.random.default_rng(13)
     gamma, beta, x, dout = np.ones(3), np.zeros(3), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
