@@ -207,6 +207,20 @@ register(Exercise(
 
 # ---------------------------------------------------------------- he_init
 
+def _compare_weights(case, expected, got, default):
+    """The default comparison, plus a hint when the weights have the right scale but other numbers: another
+    generator (np.random) was used instead of the rng argument."""
+    reason = default(expected, got)
+    if reason is None or not isinstance(got, np.ndarray) or got.shape != expected.shape or got.size < 1000:
+        return reason  # with fewer draws their spread says too little about the scale
+    scale = np.sqrt(2.0 / case.args[0])  # He's standard deviation; Xavier's and the others are 20% off or more
+    if 0.9 < np.sqrt(np.mean(got.astype(np.float64) ** 2)) / scale < 1.1:
+        reason += ("\n  hint: the weights have the right scale but other numbers: draw them from the rng you are "
+                   "given, rng.standard_normal((fan_in, fan_out)), not from np.random, so one seed gives one set of "
+                   "weights")
+    return reason
+
+
 register(Exercise(
     name="he_init",
     contract=_he_contract,
@@ -214,8 +228,8 @@ register(Exercise(
     reference=_he_init,
     points=1,
     public=[
-        Case((3, 2, Rng(0)), label="fan_in = 3, fan_out = 2, rng = np.random.default_rng(0)"),
         Case((64, 100, Rng(1)), label="fan_in = 64 (the digits' pixels), fan_out = 100"),
+        Case((3, 2, Rng(0)), label="fan_in = 3, fan_out = 2, rng = np.random.default_rng(0)"),
         Case((100, 10, Rng(2)), label="fan_in = 100, fan_out = 10"),
     ],
     hidden=lambda rng: [Case((int(a), int(b), Rng(int(s))), label=f"fan_in = {a}, fan_out = {b}")
@@ -245,4 +259,5 @@ register(Exercise(
                 lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in,
                 "the square root covers the whole quotient: np.sqrt(2 / fan_in), not np.sqrt(2) / fan_in"),
     ],
+    compare=_compare_weights,
 ))

@@ -276,9 +276,10 @@ def compare(expected, got, rtol=1e-6, atol=1e-9, path="output"):
         if not np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
             diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
             index = np.unravel_index(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)), diff.shape)
-            return (f"{path}: values differ; largest difference {float(np.nan_to_num(diff[index], nan=np.inf)):.3g} "
-                    f"at index "
-                    f"{tuple(int(i) for i in index)} (expected {expected[index]:.6g}, got {got[index]:.6g})")
+            largest = float(np.nan_to_num(diff[index], nan=np.inf))
+            return (f"{path}: values differ; largest difference {largest:.3g} at index "
+                    f"{tuple(int(i) for i in index)} (expected {expected[index]:.6g}, got {got[index]:.6g})"
+                    + _precision_note(expected, got))
         return None
     if isinstance(expected, bool):
         if not isinstance(got, bool):
@@ -322,6 +323,14 @@ def compare(expected, got, rtol=1e-6, atol=1e-9, path="output"):
     if expected is None:
         return None if got is None else f"{path}: expected None, got {describe(got)}"
     return None if got == expected else f"{path}: expected {expected!r}, got {describe(got)}"
+
+
+def _precision_note(expected, got):
+    """Why a low-precision output may be the cause: float32 keeps about 7 digits, and 1 − y loses them near y = 1."""
+    if got.dtype.itemsize < expected.dtype.itemsize and got.dtype.kind == expected.dtype.kind == "f":
+        return (f"; your output is {got.dtype}: compute in float64 (np.float64, the numpy default), as the course "
+                "checks every gradient in float64")
+    return ""
 
 
 def _kind(expected):

@@ -137,8 +137,20 @@ def he_init_divide(fan_in, fan_out, rng):
     return W
 
 
+# ---------------------------------------------------------------- float32 (one rounding per value: within tolerance)
+
+def leaky_forward_float32(x, alpha):
+    x = x.astype(np.float32)
+    return np.where(x > 0, x, np.float32(alpha) * x)
+
+
+def leaky_backward_float32(dout, x, alpha):
+    return np.where(x > 0, dout, alpha * dout).astype(np.float32)
+
+
 RIGHT_ANSWERS = {
     "leaky_relu": [
+        ("in float32", (leaky_forward_float32, leaky_backward_float32)),
         ("np.where", (leaky_forward_where, leaky_backward_where)),
         ("a layer class with a mask, on copies", (leaky_forward_class, leaky_backward_class)),
         ("np.maximum forward, a slope array backward", (leaky_forward_max, leaky_backward_slope)),

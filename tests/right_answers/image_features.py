@@ -166,8 +166,16 @@ def kmeans_norm(X, centers):
     return labels, new_centers
 
 
+# ---------------------------------------------------------------- float32 (one rounding per value: within tolerance)
+
+def polar_float32(X):
+    X = X.astype(np.float32)
+    return np.stack([np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 1], X[:, 0])], axis=1)
+
+
 RIGHT_ANSWERS = {
     "polar_features": [
+        ("in float32", polar_float32),
         ("np.sqrt and np.arctan2", polar_column_stack),
         ("a loop with math.hypot and math.atan2", polar_loop),
         ("complex numbers", polar_complex),

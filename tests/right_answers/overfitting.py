@@ -139,8 +139,21 @@ def l2_norms(weights, weight_decay):
     return [0.5 * weight_decay * total, {k: v * weight_decay for k, v in weights.items()}]
 
 
+# ---------------------------------------------------------------- float32 (one rounding per value: within tolerance)
+
+def dropout_forward_float32(x, ratio, u, train):
+    x = np.asarray(x, dtype=np.float32)
+    return x * (u >= ratio) / np.float32(1 - ratio) if train else x.copy()
+
+
+def dropout_backward_float32(dout, ratio, u, train):
+    dout = np.asarray(dout, dtype=np.float32)
+    return dout * (u >= ratio) / np.float32(1 - ratio) if train else dout.copy()
+
+
 RIGHT_ANSWERS = {
     "dropout": [
+        ("in float32", (dropout_forward_float32, dropout_backward_float32)),
         ("a scaled mask", (dropout_forward_mask, dropout_backward_mask)),
         ("the book's Dropout class made inverted", (dropout_forward_class, dropout_backward_class)),
         ("CS231n's keep probability p = 1 - ratio", (dropout_forward_keep_prob, dropout_backward_keep_prob)),

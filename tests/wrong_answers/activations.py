@@ -137,7 +137,7 @@ WRONG_ANSWERS = {
         ("variance used as the standard deviation", he_variance, "square root"),
         ("Xavier's scale", he_xavier, "Xavier"),
         ("scaled by fan_out", he_fan_out, "number of INPUTS"),
-        ("the global numpy generator", he_global_random, "values differ"),
+        ("the global numpy generator", he_global_random, "not from np.random"),
         ("shape (fan_out, fan_in)", he_transposed, "(fan_in, fan_out)"),
     ],
 }

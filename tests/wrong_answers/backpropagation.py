@@ -307,3 +307,14 @@ WRONG_ANSWERS["softmax_with_loss_backward"] += [
 WRONG_ANSWERS["two_layer_net_gradients"] += [
     ("ReLU mask from the gradient", net_mask_from_gradient, "not from the sign of the gradient"),
 ]
+
+
+def sigmoid_backward_float32(dout, y):
+    # 1 - y in float32 keeps about 7 digits: for y near 1 most of them are lost
+    y = y.astype(np.float32)
+    return dout.astype(np.float32) * y * (1 - y)
+
+
+WRONG_ANSWERS["sigmoid_backward"] += [
+    ("computed in float32", sigmoid_backward_float32, "compute in float64"),
+]
