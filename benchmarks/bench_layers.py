@@ -11,11 +11,13 @@ baseline) interleaved call by call so that load from other processes hits them a
 yardstick: without it the torch columns are skipped.
 """
 import argparse
+import functools
 import importlib.util
 import os
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 THREADS = 2
@@ -102,14 +104,26 @@ def verdict(times, target, name="dl"):
 
 # ---------------------------------------------------------------- the libraries under test
 
-def load_baseline(rev):
-    """dlcourse/layers.py as it was at git revision `rev`, imported as a module of the current package."""
-    source = subprocess.run(["git", "show", f"{rev}:dlcourse/layers.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    spec = importlib.util.spec_from_loader("dlcourse._baseline_layers", loader=None)
+def _module_at(rev, name):
+    """dlcourse/<name>.py as it was at git revision `rev`, imported as a module of the current package; None if absent."""
+    shown = subprocess.run(["git", "show", f"{rev}:dlcourse/{name}.py"], cwd=ROOT, capture_output=True, text=True)
+    if shown.returncode != 0:
+        return None
+    spec = importlib.util.spec_from_loader(f"dlcourse._baseline_{name}", loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "dlcourse"
-    exec(compile(source, f"{rev}:dlcourse/layers.py", "exec"), module.__dict__)
+    exec(compile(shown.stdout, f"{rev}:dlcourse/{name}.py", "exec"), module.__dict__)
+    return module
+
+
+def load_baseline(rev):
+    """dlcourse/layers.py as it was at git revision `rev`, with the fast_layers.py of that revision if it had one."""
+    module = _module_at(rev, "layers")
+    if module is None:
+        raise SystemExit(f"bench_layers.py: no dlcourse/layers.py at git revision {rev}")
+    fast = _module_at(rev, "fast_layers")
+    if fast is not None:
+        module.fast_layers = fast  # the layers look the module up when called: they now run that revision's kernels
     return module
 
 
@@ -359,13 +373,24 @@ def naive_cases(rng):
     ]
 
 
+def readable_layers():
+    """dlcourse.layers with Conv2d and MaxPool2d running the lecture's code (fast=False) instead of fast_layers."""
+    module = types.SimpleNamespace(**{name: getattr(layers, name) for name in dir(layers) if not name.startswith("_")})
+    module.Conv2d = functools.partial(layers.Conv2d, fast=False)
+    module.MaxPool2d = functools.partial(layers.MaxPool2d, fast=False)
+    module.__name__ = "readable"
+    return module
+
+
 def bench_naive(repeats):
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 64, size=32)
+    readable = readable_layers()
     rows = []
     for name, make, x, kwargs in naive_cases(rng):
         runs = {}
-        for module in (layers, naive):
+        has_fast_kernel = name.startswith(("Conv2d", "MaxPool2d"))
+        for module in (layers, naive) + ((readable,) if has_fast_kernel else ()):
             layer = make(module)
             if kwargs == "loss":
                 def run(layer=layer):
@@ -379,11 +404,15 @@ def bench_naive(repeats):
                     layer.forward(x, **kwargs)
                     layer.backward(dout)
             runs[module.__name__] = run
-        fast = interleaved({"fast": runs["dlcourse.layers"]}, repeats)["fast"]
+        timed = interleaved({"fast": runs["dlcourse.layers"], "readable": runs.get("readable")}, repeats)
+        fast = timed["fast"]
         slow = interleaved({"naive": runs["dlcourse.naive"]}, 3, warmup=1, min_seconds=0)["naive"]
-        rows.append([name, fmt_time(np.median(slow)), fmt_time(np.median(fast)),
+        lecture = (f"{fmt_time(np.median(timed['readable']))} ({np.median(timed['readable']) / np.median(fast):.1f}× "
+                   "the fast time)" if "readable" in timed else "same code")
+        rows.append([name, fmt_time(np.median(slow)), lecture, fmt_time(np.median(fast)),
                      f"{np.median(slow) / np.median(fast):,.0f}×"])
-    return table(["layer, forward + backward", "naive (loops)", "fast", "speed-up"], rows)
+    return table(["layer, forward + backward", "naive (loops)", "lecture's code (fast=False)", "default",
+                  "speed-up over the loops"], rows)
 
 
 def lecture07_training(lib):
@@ -753,6 +782,10 @@ same batch (the first rows of the training split).
 {step_table}
 
 ### Fast layers against their plain-loop references (`dlcourse.naive`), forward + backward
+
+"default" is `dlcourse.layers` as the lectures call it (Conv2d and MaxPool2d through `dlcourse.fast_layers`);
+"lecture's code" is the im2col code written in `dlcourse/layers.py` (`fast=False`), for the two layers that have
+a tuned kernel.
 
 {naive_table}
 
