@@ -5,7 +5,7 @@
 Every answer cell of solutions/*.ipynb is parsed, and each learner-like slip below is applied at one place at a
 time (a *mutant*):
 - swapped operators: + and -, * and /, / and //, ** and *, < and <=, > and >=, == and !=, and/or, a dropped
-  unary minus, max and min (np.max, .max, np.maximum, argmax and their min twins);
+  unary minus, max and min (np.max, .max, np.maximum, argmax and their min twins), sum and mean;
 - off-by-one constants: every int n becomes n + 1 and n - 1, every float c becomes c + 1 and c - 1;
 - dropped transposes: ``a.T`` becomes ``a``, ``a.transpose(...)`` / ``np.transpose(a)`` become ``a``;
 - changed axes: ``axis=k`` becomes k + 1 and k - 1, ``keepdims=True`` becomes False;
@@ -39,7 +39,7 @@ SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Flo
          ast.Pow: ast.Mult, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
          ast.NotEq: ast.Eq, ast.And: ast.Or, ast.Or: ast.And}
 TWINS = {"max": "min", "min": "max", "maximum": "minimum", "minimum": "maximum", "argmax": "argmin",
-         "argmin": "argmax", "amax": "amin", "amin": "amax"}
+         "argmin": "argmax", "amax": "amin", "amin": "amax", "sum": "mean", "mean": "sum"}
 
 
 @dataclass
