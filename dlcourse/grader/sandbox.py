@@ -309,7 +309,7 @@ class Outcome:
     seconds: float
     output: str  # head and tail of stdout+stderr
     output_bytes: int
-    out_of_memory: bool = False  # the kernel killed a process of the run at the cgroup's memory limit
+    out_of_memory: bool = False  # stopped at the memory limit (by the watchdog, or by the kernel at the cgroup's)
 
 
 class Workspace:
@@ -504,8 +504,8 @@ class Workspace:
                 if mode.seccomp:
                     seccomp_fd = os.open(self.grader / "seccomp.bpf", os.O_RDONLY)
                 prefix = self._bwrap_command(mode, library, jobdir, seccomp_fd)
-                if join:  # into the cgroup before bubblewrap starts: everything it starts is born inside
-                    prefix = wrapper + [str(self.grader / "_limits.py"), json.dumps(join)] + prefix
+                if run_cgroup:  # into the cgroup before bubblewrap starts: everything it starts is born inside
+                    prefix = ["/bin/sh", "-c", _JOIN, "sh", *run_cgroup.procs_files, "--"] + prefix
                 inner = wrapper + ["/grader/_limits.py", json.dumps(limits), self.python, "-I", "-B", "-X", "utf8",
                                    "/grader/runner.py", str(write_fd), "/job/job.json", "/grader/lib"]
                 command, env, cwd = prefix + inner, self._environment("/tmp"), None
@@ -652,6 +652,11 @@ class Workspace:
                             "import os, signal, sys\nos.setgroups([]); os.setgid(int(sys.argv[1])); "
                             "os.setuid(int(sys.argv[1]))\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass",
                             str(uid)], check=False, timeout=30, stderr=subprocess.DEVNULL)
+
+
+# The shell writes its pid into each cgroup.procs file, then becomes the command (a shell starts in a few
+# milliseconds, the interpreter in tens); a cgroup it cannot join stops the run (exit 125).
+_JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 
 
 def _is_env(path):
