@@ -7,8 +7,10 @@ The batch is the one of tests/test_grader.py (test_fifty_correct_submissions_wit
 ``python -m dlcourse grade --jobs 2``. "before" runs the grader of git revision REV (its dlcourse/ and
 exercises/, extracted with git archive) on the same submissions; "after" runs this tree's grader, and
 "after, no cgroup" the same with DLCOURSE_GRADER_CGROUP=none, which tells the cgroup's share. The variants
-alternate round by round, so that the load of other programs falls on all of them alike. Writes the
-``grader`` section of RESULTS.md (``--quick``: one round, nothing written).
+alternate round by round, so that the load of other programs falls on all of them alike. A second, finer
+measure times one sandbox run of an empty job (what every submission pays at least once) with this tree's
+grader, its layers switched off one by one, alternating run by run. Writes the ``bench_grader`` section of
+RESULTS.md (``--quick``: one round, nothing written).
 """
 import argparse
 import csv
@@ -91,11 +93,39 @@ def grade(paths, out, jobs, source, env=None):
     return seconds, sum(r["status"] == "passed" for r in rows), len(rows), sandbox.split(";")[0]
 
 
+def sandbox_runs(count):
+    """{variant: [seconds of one empty sandbox run]} with this tree's grader, alternating run by run."""
+    import dataclasses
+    sys.path.insert(0, str(ROOT))
+    from dlcourse.grader import sandbox
+
+    workspace = sandbox.Workspace(1)
+    try:
+        library = workspace.library("", {})
+        mode = workspace.detect_mode(library)
+        variants = {"seccomp and cgroup": mode,
+                    "seccomp, no cgroup": dataclasses.replace(mode, cgroups=None),
+                    "no seccomp, no cgroup": dataclasses.replace(mode, cgroups=None, seccomp=None)}
+        times = {name: [] for name in variants}
+        for _ in range(count):
+            for name, variant in variants.items():
+                workspace.mode = variant
+                started = time.monotonic()
+                outcome = workspace.run(library, {"cells": [], "exercises": {}}, 60)
+                times[name].append(time.monotonic() - started)
+                if not any(r.get("event") == "done" for r in outcome.records):
+                    raise SystemExit(f"bench_grader: an empty run failed ({name}): {outcome.output[-2000:]}")
+        return times
+    finally:
+        workspace.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", help="git revision of the 'before' grader (default: before cgroups)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=30, help="empty sandbox runs per variant")
     parser.add_argument("--quick", action="store_true", help="one round, RESULTS.md left alone")
     args = parser.parse_args(argv)
     baseline = args.baseline or default_baseline()
@@ -116,15 +146,23 @@ def main(argv=None):
                 sandboxes[name], correct[name] = sandbox, (passed, total)
                 print(f"round {round_number + 1}, {name}: {seconds:.1f} s ({seconds / SUBMISSIONS:.2f} s per "
                       f"submission), {passed}/{total} rows passed; {sandbox}", flush=True)
+    runs = sandbox_runs(3 if args.quick else args.runs)
+    for name, seconds in runs.items():
+        print(f"empty sandbox run, {name}: median {statistics.median(seconds) * 1000:.0f} ms", flush=True)
     if args.quick:
         return 0
     reference = statistics.median(times["before"]) / SUBMISSIONS
+    fastest_reference = min(times["before"]) / SUBMISSIONS
     rows = []
     for name, *_ in variants:
-        per = statistics.median(times[name]) / SUBMISSIONS
+        per, fastest = statistics.median(times[name]) / SUBMISSIONS, min(times[name]) / SUBMISSIONS
         rows.append((name, sandboxes[name].removeprefix("sandbox: "), " / ".join(f"{t:.1f}" for t in times[name]),
                      f"{per:.2f} s", f"{per - reference:+.2f} s ({(per / reference - 1) * 100:+.0f}%)",
+                     f"{fastest:.2f} s", f"{fastest - fastest_reference:+.2f} s",
                      f"{correct[name][0]}/{correct[name][1]}"))
+    bare = statistics.median(runs["no seccomp, no cgroup"])
+    run_rows = [(name, f"{statistics.median(seconds) * 1000:.0f} ms", f"{min(seconds) * 1000:.0f} ms",
+                 f"{(statistics.median(seconds) - bare) * 1000:+.0f} ms") for name, seconds in runs.items()]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     text = f"""## The grader's isolation: 50 correct submissions (`bench_grader.py`)
 
@@ -139,11 +177,16 @@ Run {stamp} UTC with `benchmarks/bench_grader.py --baseline {baseline} --rounds 
   sandbox); "after, no cgroup": the same with `DLCOURSE_GRADER_CGROUP=none`.
 
 {table(("grader", "sandbox in force", "seconds per batch (each round)", "per submission (median)",
-        "vs before", "rows passed"), rows)}
+        "vs before", "per submission (fastest round)", "vs before (fastest)", "rows passed"), rows)}
 
 The seconds per submission are wall-clock seconds of the whole batch divided by {SUBMISSIONS}, with
 {args.jobs} submissions graded at once; on a machine shared with other programs read them with the load
-average above.
+average above: rounds of the same grader differ by more than the variants do.
+
+One sandbox run of an empty job (interpreter, numpy and the sanitized library started, nothing run),
+{args.runs} runs per variant, alternating; what the layers themselves cost, free of the batch's noise:
+
+{table(("this tree's grader", "median", "fastest", "vs no seccomp, no cgroup"), run_rows)}
 """
     print(f"wrote the grader section of {write_section('bench_grader', text)}")
     return 0
