@@ -10,6 +10,8 @@ Checks, in order:
   show up in JupyterLab instead of a line of text (``VBox(children=...)``, ``Loading widget...``).
 - bubblewrap: ``bwrap`` is on PATH and can create a sandbox (``bwrap --ro-bind / / true``); only grading
   (``python -m dlcourse grade``) needs it.
+- grading isolation: what the grader would enforce here (bubblewrap, its seccomp filter, a uid per run, the
+  cgroup version and its memory and task limits), and what it would not, as the grader itself says it.
 
 Every check gives a ``Result``; a failed one carries the command or step that fixes it. The exit code is 0
 when every check passes, 1 otherwise.
@@ -255,7 +257,31 @@ def check_bubblewrap():
     return [Result("bubblewrap", True, f"{path} can sandbox grading runs")]
 
 
-CHECKS = [check_python, check_packages, check_kernel, check_widgets, check_bubblewrap]
+def grading_isolation():
+    """(the sandbox mode's name, [warnings]) as ``python -m dlcourse grade`` would start (tests replace this)."""
+    from .grader import sandbox
+    cgroups, cgroup_warning = sandbox.cgroups_or_warning()
+    modes = sandbox.candidate_modes(cgroups, cgroup_warning)
+    if modes[0].bwrap and run([modes[0].bwrap, *_grading_namespaces()], timeout=30)[0] != 0:
+        modes = modes[1:]  # the grader would fall back to the next mode, with its warnings
+    return modes[0].name, list(modes[0].warnings)
+
+
+def check_isolation():
+    """The isolation in force when grading. A problem only where grading happens as root (an instructor's
+    grading host): a learner's account lacks cgroups and uids by design and never grades."""
+    name, warnings = grading_isolation()
+    if not warnings:
+        return [Result("grading isolation", True, name)]
+    detail = f"{name}; NOT enforced when grading here: " + " / ".join(warnings)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return [Result("grading isolation", False, detail,
+                       "install bubblewrap (Linux x86_64 or aarch64) and make sure the cgroup file system is mounted "
+                       "writable with the memory and pids controllers")]
+    return [Result("grading isolation", True, detail + " (only instructors grading a class need these, as root)")]
+
+
+CHECKS = [check_python, check_packages, check_kernel, check_widgets, check_bubblewrap, check_isolation]
 
 
 def diagnose():

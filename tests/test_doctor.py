@@ -7,6 +7,9 @@ import pytest
 from dlcourse import doctor
 
 
+ISOLATION = "bubblewrap, seccomp, own uid per run, cgroup v1 (memory 3072 MB with shared memory and tmpfs, 64 tasks)"
+
+
 @pytest.fixture
 def healthy(monkeypatch, tmp_path):
     """An environment where every probe succeeds, whatever the machine running the tests has."""
@@ -27,6 +30,7 @@ def healthy(monkeypatch, tmp_path):
         return 0, ""
 
     monkeypatch.setattr(doctor, "run", run)
+    monkeypatch.setattr(doctor, "grading_isolation", lambda: (ISOLATION, []))
     return monkeypatch
 
 
@@ -183,3 +187,27 @@ def test_doctor_runs_for_real_as_a_command():
     done = subprocess.run([sys.executable, "-m", "dlcourse", "doctor"], capture_output=True, text=True, timeout=120)
     assert "✓ Python:" in done.stdout and "✓ numpy:" in done.stdout
     assert done.returncode == (1 if "✗" in done.stdout else 0), done.stdout
+
+
+def test_the_isolation_in_force_is_named(healthy, capsys):
+    code, out, failed = failures(capsys)
+    assert f"✓ grading isolation: {ISOLATION}" in out
+
+
+def test_a_weaker_isolation_is_said_and_is_a_problem_on_a_grading_host(healthy, capsys, monkeypatch):
+    warning = "NO cgroup memory and task limit (cgroups are turned off by DLCOURSE_GRADER_CGROUP=none): ..."
+    healthy.setattr(doctor, "grading_isolation", lambda: ("bubblewrap, seccomp, own uid per run, NO cgroup", [warning]))
+    monkeypatch.setattr(doctor.os, "geteuid", lambda: 0)
+    code, out, failed = failures(capsys)
+    assert code == 1 and failed == [f"✗ grading isolation: bubblewrap, seccomp, own uid per run, NO cgroup; NOT "
+                                    f"enforced when grading here: {warning}"]
+    monkeypatch.setattr(doctor.os, "geteuid", lambda: 1000)
+    code, out, failed = failures(capsys)
+    assert code == 0 and "only instructors grading a class need these" in out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the grader's isolation is Linux's")
+def test_the_isolation_probe_names_what_the_grader_would_use():
+    name, warnings = doctor.grading_isolation()
+    assert name.startswith(("bubblewrap", "resource limits only"))
+    assert ("cgroup v" in name) != any("NO cgroup" in w for w in warnings)
