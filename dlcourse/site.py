@@ -9,8 +9,10 @@ with the glossary (``00_glossary``) and each lecture's exercise notebook to down
 Links between notebooks (``02_gradient_descent.ipynb#Learning-rate``) become links between pages
 (``02_gradient_descent.html#Learning-rate``); other relative links to files of the course are copied next to
 the pages. A widget cannot run in a static page, so its output says where to use it; the static figure that
-every widget also draws stays. Formulas are typeset by MathJax, which the page loads from a CDN: offline
-they read as their LaTeX source (``$\\frac{\\partial L}{\\partial w}$``), the rest of the page is unaffected.
+every widget also draws stays. Speaker-notes cells (slide type "notes") are for the instructor and left out.
+Formulas are typeset by MathJax 2, copied into ``OUTDIR/mathjax/`` from the installed ``jupyter-server-mathjax``
+package (only what TeX input and HTML-CSS output with the STIX web fonts use, about 2.5 MB), so the site needs no
+network at all.
 """
 import copy
 import html
@@ -31,6 +33,32 @@ WIDGET_NOTE = ('<div class="dlcourse-widget-note" style="border:1px dashed #999;
 LINK = re.compile(r'(?P<attr>\b(?:href|src))=(?P<quote>["\'])(?P<url>.*?)(?P=quote)', re.S)
 # the lab template loads require.js (only used by embedded widget state, which the site drops) from a CDN
 REQUIRE_JS = re.compile(r'<script src="https://[^"]*require(?:\.min)?\.js"></script>\s*')
+
+MATHJAX_DIR = "mathjax"  # beside the pages (and the decks)
+# jupyter-server-mathjax ships MathJax 2 with the STIX web fonts only (no TeX fonts, no CommonHTML output)
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+# what that configuration loads, or autoloads on demand (a formula's environment, a menu, a font range);
+# left out: the SVG output, the accessibility extensions (3.7 MB), the translations of the menus
+MATHJAX_FILES = ("LICENSE", "MathJax.js", "config/TeX-AMS-MML_HTMLorMML-full.js", "config/Safe.js",
+                 "extensions/*.js", "extensions/TeX/**/*.js", "extensions/HTML-CSS/*.js", "jax/input/TeX/*.js",
+                 "jax/element/**/*.js", "jax/output/HTML-CSS/**/*.js", "fonts/HTML-CSS/STIX-Web/woff/*.woff")
+# replaces nbconvert's MathJax block (a CDN's MathJax with the CommonHTML output and TeX fonts)
+MATHJAX_TEMPLATE = """
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+  tex2jax: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
+            processEscapes: true, processEnvironments: true},
+  TeX: {equationNumbers: {autoNumber: "AMS", useLabelIds: true}},
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
+               linebreaks: {automatic: true}},
+  displayAlign: "center",
+  messageStyle: "none"
+});
+</script>
+<script src="{{ resources.mathjax_url }}"></script>
+{%- endblock html_head_js_mathjax -%}
+"""
 
 
 class SiteError(RuntimeError):
@@ -65,10 +93,39 @@ def title_of(nb, fallback):
     return fallback
 
 
-def _without_live_widgets(nb):
+def mathjax_source():
+    """The folder of MathJax files installed with ``jupyter-server-mathjax``."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError as error:
+        raise SiteError("the jupyter-server-mathjax package is not installed (it brings MathJax for offline "
+                        "formulas): pip install -e . (or pip install jupyter-server-mathjax)") from error
+    source = Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (source / "MathJax.js").is_file():
+        raise SiteError(f"no MathJax.js in {source}: reinstall jupyter-server-mathjax")
+    return source
+
+
+def copy_mathjax(outdir):
+    """Copy the MathJax files the pages use to ``outdir/mathjax``; returns the bytes copied."""
+    source, destination = mathjax_source(), Path(outdir) / MATHJAX_DIR
+    files = sorted({path for pattern in MATHJAX_FILES for path in source.glob(pattern) if path.is_file()})
+    for path in files:
+        target = destination / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return sum(path.stat().st_size for path in files)
+
+
+def mathjax_url(page_dir_to_site="."):
+    """The script URL of the local MathJax for a page ``page_dir_to_site`` away from the site's root."""
+    return f"{page_dir_to_site}/{MATHJAX_DIR}/MathJax.js?config={MATHJAX_CONFIG}".removeprefix("./")
+
+
+def static_widgets(nb):
     """A copy of ``nb`` where every widget output says where to use it and the saved widget state is gone."""
     nb = copy.deepcopy(nb)
-    nb.metadata.pop("widgets", None)
+    nb.metadata.pop("widgets", None)  # its renderer would come from a CDN, and a static page has no kernel
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if WIDGET_MIME in output.get("data", {}):
@@ -77,11 +134,22 @@ def _without_live_widgets(nb):
     return nb
 
 
+def _for_learners(nb):
+    """``static_widgets(nb)`` without the speaker notes (cells of slide type "notes")."""
+    nb = static_widgets(nb)
+    nb.cells = [cell for cell in nb.cells if cell.metadata.get("slideshow", {}).get("slide_type") != "notes"]
+    return nb
+
+
 def _exporter():
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    page = "{%- extends 'lab/index.html.j2' -%}\n" + MATHJAX_TEMPLATE
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"dlcourse_page.html.j2": page})],
+                            template_file="dlcourse_page.html.j2")
     exporter.embed_images = True  # markdown images become data URIs: nothing to copy, works offline
+    exporter.mathjax_url = mathjax_url()
     return exporter
 
 
@@ -111,6 +179,8 @@ class _Links:
             url = match.group("url")
             parts = urlsplit(html.unescape(url))
             if parts.scheme or parts.netloc or not parts.path or url.startswith(("#", "data:", "mailto:")):
+                return match.group(0)
+            if parts.path.startswith(f"{MATHJAX_DIR}/"):  # copied by copy_mathjax, not a file of the course
                 return match.group(0)
             source = self.source_dir / unquote(parts.path)
             destination = self.target(source)
@@ -181,8 +251,8 @@ open the course in JupyterLab: <code>python3 course.py lab</code>.</p>
 {chr(10).join(rows)}
 </tbody>
 </table>
-<p style="color:#666;font-size:0.9em">Formulas are typeset by MathJax, loaded from the web; offline they show as
-their LaTeX source. Everything else on these pages works from the file system.</p>
+<p style="color:#666;font-size:0.9em">Everything on these pages, formulas included (typeset by the copy of MathJax
+in <code>mathjax/</code>), works from the file system without a network.</p>
 </body>
 </html>
 """
@@ -207,7 +277,7 @@ def build_site(outdir, notebooks_dir=None, exercises_dir=None):
     exporter = _exporter()
     for position, (path, nb) in enumerate(notebooks.items()):
         body, _ = exporter.from_notebook_node(
-            _without_live_widgets(nb), resources={"metadata": {"name": path.stem, "path": str(notebooks_dir)}})
+            _for_learners(nb), resources={"metadata": {"name": path.stem, "path": str(notebooks_dir)}})
         body = REQUIRE_JS.sub("", body)
         body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(order[position][2])}</title>", body, count=1,
                       flags=re.S)
@@ -234,6 +304,7 @@ def build_site(outdir, notebooks_dir=None, exercises_dir=None):
         glossary = (glossary_page, order[[p for _, p, _ in order].index(glossary_page)][2])
     (outdir / "index.html").write_text(_index_page(lectures, glossary, exercise_links), encoding="utf-8")
     written.append(outdir / "index.html")
+    copy_mathjax(outdir)
     return written, warnings
 
 

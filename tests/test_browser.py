@@ -13,50 +13,25 @@ would download is never used: ``playwright install`` is not needed).
 """
 import hashlib
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 from dlcourse.site import GLOSSARY, course_notebooks
+from tests.browser_support import SERVER_START_SECONDS, chromium, jupyterlab
+from tests.browser_support import CHROMIUM_FLAGS, find_chromium  # noqa: F401 (tests/test_report.py uses them)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 NOTEBOOKS = ROOT / "notebooks"
 LECTURES = [p for p in course_notebooks(NOTEBOOKS) if p.stem != GLOSSARY]
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
-SERVER_START_SECONDS = 90
 RUN_ALL_SECONDS = 240  # a lecture executes in under 30 s alone; the browser renders too and the machine is shared
 REDRAW_SECONDS = 90
 
 pytestmark = pytest.mark.slow
-
-
-def find_chromium():
-    """The Chromium (or Chrome) executable to drive, or None."""
-    candidates = [os.environ.get("DLCOURSE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser"), shutil.which("google-chrome")]
-    return next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _write_json(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1))
 
 
 @pytest.fixture(scope="module")
@@ -67,76 +42,15 @@ def lab(tmp_path_factory):
     base = tmp_path_factory.mktemp("jupyterlab")
     served = base / "notebooks"
     shutil.copytree(NOTEBOOKS, served, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    config, settings = base / "config", base / "settings"
-    # the page stays still: no news or update checks, no workspace from an earlier session, every cell in the DOM
-    (config / "labconfig").mkdir(parents=True)
-    _write_json(config / "labconfig" / "page_config.json",
-                {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True,
-                                        "@jupyterlab/extensionmanager-extension": True}})
-    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True})
-    _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
-                {"windowingMode": "none"})
-    (config / "jupyter_server_config.py").write_text(
-        "c.LabApp.news_url = None\n"
-        "c.LabApp.check_for_updates_class = 'jupyterlab.NeverCheckForUpdate'\n"
-        "c.LabApp.expose_app_in_browser = True\n"
-        "c.ServerApp.allow_root = True\n"  # CI containers run as root
-        f"c.LabApp.workspaces_dir = {str(base / 'workspaces')!r}\n"
-        f"c.LabApp.user_settings_dir = {str(settings)!r}\n")
-    port, token = free_port(), uuid.uuid4().hex
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel must draw inline, not with Agg
-    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTER_DATA_DIR=str(base / "data"),
-               JUPYTER_RUNTIME_DIR=str(base / "runtime"), JUPYTER_PLATFORM_DIRS="1", PYTHONNOUSERSITE="1")
-    log = open(base / "server.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={served}", "--ServerApp.open_browser=False"],
-        cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            pytest.fail(f"JupyterLab did not start:\n{(base / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.5)
-    yield url, token, served
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    log.close()
+    with jupyterlab(base, served) as (url, token):
+        yield url, token, served
 
 
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium (a fresh profile) for the module."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Playwright package is not installed: pip install -e '.[test]' (or pip install playwright)")
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium found (looked for $DLCOURSE_CHROMIUM, /usr/bin/chromium, chromium, "
-                    "chromium-browser, google-chrome on PATH): sudo apt-get install chromium chromium-driver")
-    profile = Path(__import__("tempfile").mkdtemp(prefix="dlcourse-chromium-"))
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1300}, device_scale_factor=1)
+    with chromium() as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
