@@ -1,4 +1,4 @@
-"""Command line: python -m dlcourse {build, check, grade, site, doctor}."""
+"""Command line: python -m dlcourse {build, check, grade, site, slides, doctor}."""
 import argparse
 import sys
 
@@ -35,6 +35,12 @@ def main(argv=None):
     site = commands.add_parser("site", help="export the lectures to a static HTML site")
     site.add_argument("outdir")
 
+    slides = commands.add_parser("slides", help="export lectures to reveal.js decks that present offline",
+                                 description="Write NN_slug.slides.html for each notebook, with reveal.js and "
+                                 "MathJax copied beside the decks: they present from the file system, no network.")
+    slides.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb", help="e.g. notebooks/03_*.ipynb")
+    slides.add_argument("--out", default="site/slides", help="folder for the decks (default site/slides)")
+
     commands.add_parser("doctor", help="check the environment and say how to fix problems")
 
     _add_gradebook_commands(commands)
@@ -69,6 +75,9 @@ def main(argv=None):
         return site_main(args)
     if args.command in ("report", "canvas", "gradescope"):
         return _run_gradebook_command(args)
+    if args.command == "slides":
+        from .slides import main as slides_main
+        return slides_main(args)
     if args.command == "doctor":
         from .doctor import main as doctor_main
         return doctor_main(args)
