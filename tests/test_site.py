@@ -12,12 +12,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from dlcourse.notebooks import exercises_in
-from dlcourse.site import GLOSSARY, build_site, course_notebooks, title_of
+from dlcourse.site import GLOSSARY, MATHJAX_DIR, build_site, copy_mathjax, course_notebooks, title_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = course_notebooks(ROOT / "notebooks")
-# the only thing a page may load from the network: MathJax (offline, formulas read as their LaTeX source)
-ALLOWED_REMOTE = re.compile(r"^https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/")
+MATHJAX_BYTES = 3_000_000  # the README says "about 2 MB"; the whole of jupyter-server-mathjax is 12 MB
 
 
 class Links(HTMLParser):
@@ -114,12 +113,13 @@ def test_links_between_lectures_point_to_pages_with_their_anchors(site):
 
 
 def test_pages_read_offline(site):
-    """CSS is inlined, plots are data URIs; nothing but MathJax comes from the network."""
+    """CSS is inlined, plots are data URIs, MathJax is the site's own copy: nothing comes from the network."""
     for page in sorted(site.glob("*.html")):
         text = page.read_text(encoding="utf-8")
-        remote = [u for u in parse(page).loads
-                  if urlsplit(u).scheme in ("http", "https") and not ALLOWED_REMOTE.match(u)]
+        remote = [u for u in parse(page).loads if urlsplit(u).scheme in ("http", "https")]
         assert remote == [], f"{page.name} loads {remote}"
+        if page.name != "index.html":
+            assert f'<script src="{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe">' in text
         assert not re.search(r"url\(\s*['\"]?https?:", text), f"{page.name}: CSS fetches from the network"
         assert not re.search(r"@import\s+['\"]?(url\()?https?:", text), f"{page.name}: CSS imports from the network"
 
@@ -132,6 +132,26 @@ def test_lecture_pages_show_their_executed_outputs_and_say_where_widgets_run(sit
         assert 'src="data:image/png;base64,' in text, f"{lecture.name}: no plot on its page"
         assert "dlcourse-widget-note" in text, f"{lecture.name}: a widget output is not explained"
         assert "application/vnd.jupyter.widget-state+json" not in text
+
+
+def test_the_site_has_the_mathjax_files_its_configuration_loads_and_no_more(site):
+    mathjax = site / MATHJAX_DIR
+    files = {p.relative_to(mathjax).as_posix() for p in mathjax.rglob("*") if p.is_file()}
+    # what the browser fetched typesetting lecture 03 (tests/test_offline.py typesets every page offline)
+    for needed in ("MathJax.js", "config/TeX-AMS-MML_HTMLorMML-full.js", "config/Safe.js", "extensions/Safe.js",
+                   "jax/output/HTML-CSS/fonts/STIX-Web/fontdata.js", "jax/output/HTML-CSS/autoload/multiline.js",
+                   "jax/element/mml/optable/BasicLatin.js", "jax/output/HTML-CSS/fonts/STIX-Web/Main/Regular/Main.js",
+                   "fonts/HTML-CSS/STIX-Web/woff/STIXMathJax_Main-Regular.woff", "extensions/TeX/AMSmath.js"):
+        assert needed in files, needed
+    assert not [f for f in files if f.startswith(("jax/output/SVG/", "extensions/a11y/", "localization/"))]
+    size = sum((mathjax / f).stat().st_size for f in files)
+    assert size < MATHJAX_BYTES, f"the site's MathJax takes {size} bytes"
+
+
+def test_copy_mathjax_says_how_much_it_copied(tmp_path):
+    copied = copy_mathjax(tmp_path)
+    on_disk = sum(p.stat().st_size for p in (tmp_path / MATHJAX_DIR).rglob("*") if p.is_file())
+    assert copied == on_disk and 1_000_000 < copied < MATHJAX_BYTES
 
 
 # ---------------------------------------------------------------- the builder on a small made-up course
@@ -147,6 +167,8 @@ def _small_course(tmp_path):
                                                      "text/plain": "VBox(children=(FloatSlider(...),))"})]
     first = new_notebook(cells=[
         new_markdown_cell("Intro without heading"),
+        new_markdown_cell("Speaker notes: ask who has met the chain rule.",
+                          metadata={"slideshow": {"slide_type": "notes"}}),
         new_markdown_cell("# Lecture 1 — **Loss** functions (손실 함수)\n\n## Softmax\n\n"
                           "[terms](00_glossary.ipynb#Loss-function), [next](02_second.ipynb), "
                           "[data](data/table.csv), [web](https://example.org/page), [gone](03_missing.ipynb)"),
@@ -174,6 +196,8 @@ def test_builder_rewrites_links_copies_files_and_reports_broken_ones(tmp_path):
     assert "dlcourse-widget-note" in first and "VBox(children" not in first
     assert "require.js" not in first and "@jupyter-widgets/html-manager" not in first
     assert "<title>Lecture 1 — Loss functions (손실 함수)</title>" in first
+    assert "Intro without heading" in first and "chain rule" not in first  # speaker notes are for the instructor
+    assert (out / MATHJAX_DIR / "MathJax.js").is_file()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert re.findall(r'<td><a href="([^"]+)">([^<]*)</a>', index) == [
         ("01_first.html", "Lecture 1 — Loss functions (손실 함수)"), ("02_second.html", "train and friends")]
