@@ -371,6 +371,11 @@ register(Exercise(
         Mistake("reshaped to a matrix", lambda n, batch_size, rng: rng.permutation(n).reshape(-1, batch_size),
                 "n need not be a multiple of batch_size: return a LIST of index arrays (the last one smaller), "
                 "not order.reshape(-1, batch_size)", raises=("ValueError",)),
+        Mistake("a fresh draw per batch", lambda n, batch_size, rng: [
+                    rng.choice(n, batch_size, replace=False) if batch_size <= n else rng.permutation(n)
+                    for _ in range(0, n, batch_size)],
+                "drawing each batch on its own lets batches overlap: shuffle once (rng.permutation(n)) and cut "
+                "that order into consecutive slices"),
     ],
     compare=_compare_batches,
 ))

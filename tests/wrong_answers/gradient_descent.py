@@ -250,7 +250,7 @@ WRONG_ANSWERS = {
         ("last partial batch dropped", minibatch_indices_drop_last, "smaller batch"),
         ("np.array_split into n // batch_size parts", minibatch_indices_array_split,
          "np.array_split(order, n // batch_size)"),
-        ("every batch drawn afresh", minibatch_indices_fresh_draws, "overlap"),
+        ("every batch drawn afresh", minibatch_indices_fresh_draws, "shuffle once"),
     ],
     "softmax_loss_and_grad": [
         ("gradient not averaged over the batch", softmax_loss_and_grad_not_averaged, "divide"),
