@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from .widgets import figure_png
 from .widgets.optimizers import OPTIMIZERS, Surface, draw_losses, draw_surface, race
 
-LEARNING_RATE_GRID = 10.0 ** np.linspace(-3, 1, 33)  # 0.001 to 10, 8 rates per factor 10 (each ×1.33)
+# 0.001 to 10, 8 rates per factor 10 (each about 1.33 times the previous), rounded to 2 digits: 0.75, 1, 1.3, 1.8, ...
+LEARNING_RATE_GRID = np.array([float(f"{rate:.2g}") for rate in 10.0 ** np.linspace(-3, 1, 33)])
 
 
 def ravine(condition_number=100.0, angle=30.0, start_along=-7.0, start_across=1.5):
