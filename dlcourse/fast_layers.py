@@ -1,4 +1,4 @@
-"""Tuned kernels for ``dlcourse.layers.Conv2d`` and ``MaxPool2d``: the same numbers, computed faster.
+"""Tuned kernels for ``dlcourse.layers.Conv2d`` and ``MaxPool2d``: the same numbers (up to round-off), faster.
 
 ``dlcourse.layers`` writes every layer the way its lecture derives it. Conv2d and MaxPool2d call the
 kernels of this module by default (``fast=True``): the lectures' saved outputs and the timings in

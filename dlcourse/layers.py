@@ -5,10 +5,10 @@ forward. Learnable arrays live in ``layer.params`` and their gradients, filled b
 ``layer.grads`` under the same keys (the base class ``Layer``). Layers that behave differently in
 training (Dropout, BatchNorm) take ``forward(x, train=...)``. No method modifies an array it was handed.
 
-Each class is the lecture's formula, then its code. Conv2d and MaxPool2d compute the same numbers faster
-by default with the tuned kernels of ``dlcourse.fast_layers`` (``fast=True``); ``fast=False`` runs the
-code written here. The plain-loop versions of the same layers, with the same signatures, are in
-``dlcourse.naive``.
+Each class is the lecture's formula, then its code. Conv2d and MaxPool2d run, by default (``fast=True``),
+the tuned kernels of ``dlcourse.fast_layers``, which compute the same numbers faster (equal up to round-off,
+about 1e-16 relative; the lectures' saved outputs are theirs); ``fast=False`` runs the code written here.
+The plain-loop versions of the same layers, with the same signatures, are in ``dlcourse.naive``.
 """
 import numpy as np
 
@@ -389,8 +389,8 @@ class Conv2d(Layer):
     Backward, dout flattened the same way to (N·OH·OW, FN):
         dW = doutᵀ · col,   db = Σ dout over images and positions,   dx = col2im(dout · W_flat)
     Caches x's shape (``x_shape``) and col (``col``).
-    ``fast=True`` (the default) computes the same numbers with ``fast_layers.conv_forward_fast`` /
-    ``conv_backward_fast`` (batch-last, the bias inside the product; cached as ``fast_cache``, ``col`` None).
+    ``fast=True`` (the default) computes the same numbers, up to round-off, with ``fast_layers.conv_forward_fast``
+    and ``conv_backward_fast`` (batch-last, the bias inside the product; cached as ``fast_cache``, ``col`` None).
     """
 
     def __init__(self, W, b, stride=1, pad=0, fast=True):
@@ -439,7 +439,7 @@ class MaxPool2d(Layer):
     a col-shaped array holding dout at the argmax, folded back by col2im. Padding adds -∞, never a maximum.
     Caches x's shape (``x_shape``) and ``argmax`` (N, C, OH, OW), the row-major index of the maximum inside
     its window.
-    ``fast=True`` (the default) computes the same numbers with ``fast_layers.max_pool_forward_fast`` /
+    ``fast=True`` (the default) computes the same numbers with ``fast_layers.max_pool_forward_fast`` and
     ``max_pool_backward_fast`` (strided views; cached as ``fast_cache``; ``argmax`` is then computed on demand).
     """
 
