@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_layers.py              # full run, writes benchmarks/RESULTS.md
     .venv/bin/python benchmarks/bench_layers.py --quick      # fewer repeats, prints only
-    .venv/bin/python benchmarks/bench_layers.py --baseline 2c3156b   # add a "before" column: layers.py at that git revision
+    .venv/bin/python benchmarks/bench_layers.py --baseline 2c3156b   # "before" columns: layers.py at that revision
     .venv/bin/python benchmarks/bench_layers.py --only batchnorm     # BatchNorm vs torch only (its block only)
 
 Both sides run on 2 threads (numpy's BLAS through threadpoolctl, torch.set_num_threads). Every ratio is
@@ -105,7 +105,7 @@ def verdict(times, target, name="dl"):
 # ---------------------------------------------------------------- the libraries under test
 
 def _module_at(rev, name):
-    """dlcourse/<name>.py as it was at git revision `rev`, imported as a module of the current package; None if absent."""
+    """dlcourse/<name>.py at git revision `rev`, imported as a module of the current package; None if absent."""
     shown = subprocess.run(["git", "show", f"{rev}:dlcourse/{name}.py"], cwd=ROOT, capture_output=True, text=True)
     if shown.returncode != 0:
         return None
@@ -482,8 +482,10 @@ def correctness():
     drop.forward(xa, train=True)
     mask = drop.mask.copy()
     drop.rng = np.random.default_rng(3)  # the same mask again for the comparison
-    add("Dropout(0.25), its mask", compare_layer(drop, lambda t: t * torch.tensor(mask), xa, forward_kwargs={"train": True}))
-    add("Flatten", compare_layer(layers.Flatten(), lambda t: t.reshape(t.shape[0], -1), rng.standard_normal((4, 2, 3, 3))))
+    add("Dropout(0.25), its mask", compare_layer(drop, lambda t: t * torch.tensor(mask), xa,
+                                                 forward_kwargs={"train": True}))
+    add("Flatten", compare_layer(layers.Flatten(), lambda t: t.reshape(t.shape[0], -1),
+                                 rng.standard_normal((4, 2, 3, 3))))
     for labels in ("indices", "one-hot"):
         scores, t = rng.standard_normal((32, 10)) * 3, rng.integers(0, 10, size=32)
         layer = layers.SoftmaxWithLoss()
@@ -733,6 +735,8 @@ def main(argv=None):
     missed_best = [f"{name} ({np.dtype(dtype).name}, {np.min(times['dl']) / np.min(times['torch']):.2f}×)"
                    for name, dtype, times, target in records
                    if "torch" in times and np.min(times["dl"]) / np.min(times["torch"]) > target]
+    compared = len([r for r in records if "torch" in r[2]])
+    missed_text = " Missed: " + "; ".join(missed) + "." if missed else ""
     before_note = (f"\n\"before\" columns: `dlcourse/layers.py` at git revision `{args.baseline}`, timed in the same "
                    "rounds (ratio = before / PyTorch).\n" if baseline is not None else "")
     training_text = "" if training is None else (
@@ -756,7 +760,7 @@ which is less sensitive to the other programs sharing this machine (see the load
 Forward + backward means one forward call and one backward call with a fixed upstream gradient;
 PyTorch computes the same gradients (input, weights, bias).{before_note}
 
-Targets met, by the median ratio: {len(met)} of {len([r for r in records if 'torch' in r[2]])}.{' Missed: ' + '; '.join(missed) + '.' if missed else ''}
+Targets met, by the median ratio: {len(met)} of {compared}.{missed_text}
 By the best-run ratio: {'all met' if not missed_best else 'missed by ' + '; '.join(missed_best)}.
 
 ### Conv2d, forward + backward
