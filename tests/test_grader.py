@@ -31,7 +31,7 @@ from dlcourse.grader.judge import judge
 from dlcourse.grader.notebook import seed_for
 from dlcourse.grader.sandbox import build_library, hidden_objects
 from dlcourse.notebooks import exercises_in, nbgrader, read
-from tests.grader_attacks import ATTACKS, EXERCISES, Fifo, Symlink
+from tests.grader_attacks import ATTACKS, EXERCISES, Fifo, Symlink, SymlinkedFolder
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "01_loss_functions"
@@ -72,6 +72,10 @@ def correct_submission(slug):
 
 
 def write(path, content):
+    if isinstance(content, SymlinkedFolder):
+        path.parent.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(content.target, path.parent)
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, Symlink):
         os.symlink(content.target, path)
@@ -170,7 +174,8 @@ def attack_batch(tmp_path_factory):
     canary.mkdir()
     listener = Listener()
     public_shapes = sorted({np.shape(case.args[0]) for case in get("softmax").public})
-    ctx = {"solutions": str(ROOT / "solutions" / f"{SLUG}.ipynb"), "peer": str((folder / controls[0]).resolve()),
+    ctx = {"solutions": str(ROOT / "solutions" / f"{SLUG}.ipynb"), "solutions_dir": str(ROOT / "solutions"),
+           "peer": str((folder / controls[0]).resolve()),
            "gradebook": str((base / "grades.csv").resolve()), "canary": str(canary.resolve()), "root": str(ROOT),
            "port": listener.port, "marker": f"dlcourse-detached-{uuid.uuid4().hex}", "public_shapes": public_shapes}
     paths = {}  # attack name -> the path as given on the command line
@@ -337,6 +342,7 @@ def test_the_holes_of_issue_13_are_closed_for_the_reasons_given(attack_batch):
     assert "out of memory" in feedback("memory_bomb_cell")
     assert "symbolic link" in feedback("symlink_to_solutions")
     assert "FIFO" in feedback("fifo")
+    assert "is a symbolic link" in feedback("symlinked_folder")
     assert f"longer than {ATTACK_TIMEOUT} s" in feedback("slow_transform")
     assert "cannot tell which assignment" in feedback("formula_name", "")
     assert attack_batch["seconds"] < 900, "the batch finishes in time, with rows for every submission"
@@ -585,7 +591,7 @@ def test_the_seccomp_program_is_well_formed():
     assert seccomp.program("sparc64") is None
 
 
-def test_a_submission_is_read_only_as_a_regular_file(tmp_path):
+def test_a_submission_is_read_only_as_a_regular_file(tmp_path, monkeypatch):
     from dlcourse.grader.notebook import InvalidSubmission, read_regular_file
     real = tmp_path / "real.ipynb"
     real.write_bytes(b"{}")
@@ -600,6 +606,14 @@ def test_a_submission_is_read_only_as_a_regular_file(tmp_path):
             read_regular_file(tmp_path / name, 10)
     with pytest.raises(InvalidSubmission, match="device"):
         read_regular_file("/dev/zero", 10)
+    (tmp_path / "learner").symlink_to(tmp_path)
+    with pytest.raises(InvalidSubmission, match="the folder .*learner is a symbolic link"):
+        read_regular_file(tmp_path / "learner" / "real.ipynb", 10)
+    monkeypatch.chdir(tmp_path)  # a relative path: every folder in it is checked
+    (tmp_path / "deeper").mkdir()
+    (tmp_path / "deeper" / "inside").symlink_to(tmp_path)
+    with pytest.raises(InvalidSubmission, match="the folder deeper/inside is a symbolic link"):
+        read_regular_file(Path("deeper") / "inside" / "real.ipynb", 10)
 
 
 def test_names_are_escaped_and_formulas_neutralised_and_resuming_finds_them(tmp_path):

@@ -133,6 +133,15 @@ def load_assignment(path):
 
 # ---------------------------------------------------------------- a learner's file
 
+def _linked_folder(path):
+    """A folder of ``path`` that is a symbolic link, or "": every folder of a relative path (they lie below the
+    grader's working directory, where archives were extracted), the last folder of an absolute one (a
+    learner's own folder; the folders above it belong to the machine, e.g. /tmp -> /private/tmp on macOS)."""
+    path = Path(path)
+    folders = [path.parent] if path.is_absolute() else [p for p in path.parents if str(p) not in (".", "")]
+    return next((os.fsdecode(folder) for folder in folders if os.path.islink(folder)), "")
+
+
 def read_regular_file(path, limit):
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes; InvalidSubmission otherwise.
 
@@ -141,6 +150,10 @@ def read_regular_file(path, limit):
     open); what was opened is checked with fstat, and at most ``limit`` + 1 bytes are ever read.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    linked = _linked_folder(path)
+    if linked:
+        raise InvalidSubmission(f"the folder {linked} is a symbolic link (an archive can carry links): grade the "
+                                "files where they really are, or extract the archive without links")
     try:
         info = os.lstat(path)
     except FileNotFoundError:

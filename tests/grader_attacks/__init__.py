@@ -47,6 +47,12 @@ class Fifo:
     pass
 
 
+@dataclass
+class SymlinkedFolder:
+    """The submission's folder is a link to ``target`` (a folder), where a file of the submission's name lies."""
+    target: str
+
+
 def answer(nb, grade_id):
     return next(c for c in nb.cells if nbgrader(c).get("solution") and nbgrader(c).get("grade_id") == grade_id)
 
@@ -595,6 +601,10 @@ def fifo(nb, ctx):
     return Fifo()
 
 
+def symlinked_folder(nb, ctx):
+    return SymlinkedFolder(ctx["solutions_dir"])
+
+
 def truncated_json(nb, ctx):
     return nbformat.writes(nb).encode()[:1500]
 
@@ -704,6 +714,8 @@ ATTACKS = [
     Attack("symlink_to_solutions", "the submission is a symlink to solutions/01_loss_functions.ipynb", "*",
            ("invalid",), symlink_to_solutions, None),
     Attack("fifo", "the submission is a named pipe (the grader would wait forever)", "*", ("invalid",), fifo, None),
+    Attack("symlinked_folder", "the learner's folder is a symlink to solutions/", "*", ("invalid",), symlinked_folder,
+           None),
     Attack("formula_name", "a file name that is a spreadsheet formula", "", ("invalid",), lambda nb, ctx: nb, None,
            filename=FORMULA_NAME, folder=False),
     Attack("escape_name", "terminal escapes in the file name, rewriting the progress lines", FIRST, ("failed",),
