@@ -1,0 +1,84 @@
+"""The lectures' experiment helpers: several seeds side by side equal one training per seed; the ravine of lecture 06."""
+import numpy as np
+import pytest
+
+from dlcourse import data
+from dlcourse.experiments import train_seeds
+from dlcourse.gradcheck import numerical_gradient
+from dlcourse.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
+from dlcourse.network import Sequential
+from dlcourse.optim import SGD
+from dlcourse.ravine import LEARNING_RATE_GRID, final_value, ravine, tune_learning_rate
+from dlcourse.seeds import Run, train_runs
+from dlcourse.training import train
+from dlcourse.widgets.overfitting import mlp
+
+
+@pytest.fixture(scope="module")
+def digits():
+    split = data.load_digits()
+    return split.X_train[:120], split.t_train[:120], split.X_val[:60], split.t_val[:60]
+
+
+def test_runs_side_by_side_equal_one_training_each(digits):
+    X, t, X_val, t_val = digits
+    runs = [Run(seed=0), Run(seed=1, dropout=0.25), Run(seed=2, weight_decay=0.01, curves=False, last=2)]
+    together = train_runs((64, 16, 10), runs, X, t, X_val, t_val, epochs=3, batch_size=20, lr=0.1)
+    for run, (history, net) in zip(runs[:2], together):  # weight decay has no counterpart in train()
+        alone = mlp((64, 16, 10), dropout=run.dropout, seed=run.seed)
+        expected = train(alone, SGD(0.1), X, t, X_val, t_val, epochs=3, batch_size=20, seed=run.seed, progress=False)
+        np.testing.assert_allclose(history["val_loss"], expected["val_loss"], rtol=1e-10)
+        np.testing.assert_allclose(history["train_acc"], expected["train_acc"], rtol=1e-10)
+        for mine, theirs in zip(net.layers, alone.layers):
+            for name in mine.params:
+                np.testing.assert_allclose(mine.params[name], theirs.params[name], rtol=1e-9, atol=1e-12)
+    assert len(together[2][0]["val_acc"]) == 2  # only the last two epochs measured
+
+
+def test_seeds_are_independent_of_each_other(digits):
+    X, t, X_val, t_val = digits
+    stds = [np.sqrt(2 / 64), np.sqrt(1 / 16)]
+    both = train_seeds([64, 16, 10], "ReLU", stds, X, t, X_val, t_val, seeds=[3, 4], epochs=2)
+    alone = train_seeds([64, 16, 10], "ReLU", stds, X, t, X_val, t_val, seeds=[4], epochs=2)
+    np.testing.assert_allclose(both.weights[0][1], alone.weights[0][0], rtol=1e-12)
+    np.testing.assert_allclose(both.val_accuracy[1], alone.val_accuracy[0])
+    assert both.val_accuracy.shape == (2, 2) and both.train_accuracy.shape == (2,)
+
+
+def test_one_step_of_train_seeds_is_backpropagation(digits):
+    X, t, _, _ = digits
+    stds = [0.5, 0.5]
+    start = train_seeds([64, 8, 10], "sigmoid", stds, X[:10], t[:10], seeds=[7], epochs=0)
+    stepped = train_seeds([64, 8, 10], "sigmoid", stds, X[:10], t[:10], seeds=[7], epochs=1, batch_size=10,
+                          learning_rate=1.0)
+    # the same network with the library's layers, and the same shuffled batch (order does not change the mean)
+    net = Sequential([Affine(start.weights[0][0].copy(), np.zeros(8)), Sigmoid(),
+                      Affine(start.weights[1][0].copy(), np.zeros(10))], loss=SoftmaxWithLoss())
+    net.loss(X[:10], t[:10])
+    net.backward()
+    np.testing.assert_allclose(start.weights[0][0] - stepped.weights[0][0], net.layers[0].grads["W"], rtol=1e-9)
+
+
+def test_train_seeds_says_what_it_expects(digits):
+    X, t, _, _ = digits
+    with pytest.raises(ValueError, match="activation must be one of"):
+        train_seeds([64, 10], "softplus", [0.1], X, t)
+    with pytest.raises(ValueError, match="2 layers need 2 stds, got 1"):
+        train_seeds([64, 8, 10], "ReLU", [0.1], X, t)
+
+
+def test_the_ravine_has_the_condition_number_it_says():
+    surface = ravine(condition_number=100.0, angle=30.0)
+    assert np.allclose(sorted(np.linalg.eigvalsh(surface.hessian)), [0.02, 2.0])
+    w = np.array(surface.start)
+    numerical = numerical_gradient(lambda v: float(surface.f(v)), w.copy())
+    np.testing.assert_allclose(surface.grad(w), numerical, rtol=1e-6)
+    assert surface.f(np.zeros(2)) == 0.0
+
+
+def test_tuning_picks_a_stable_rate_and_rejects_diverging_ones():
+    surface = ravine(condition_number=100.0)
+    assert final_value(surface, "SGD", 1.3, steps=100) == np.inf  # above 2 / λmax = 1 plain SGD diverges
+    best, results = tune_learning_rate(surface, "SGD", steps=100)
+    assert best < 1.0 and results[best] == min(results.values()) and best in LEARNING_RATE_GRID
+    assert np.isfinite(results[best])
