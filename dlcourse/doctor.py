@@ -3,11 +3,13 @@
 Checks, in order:
 
 - Python: the version pyproject.toml asks for (``requires-python``).
-- packages: every dependency of the course installed at the version pyproject.toml asks for
-  (the ``test`` extra too: it is what ``python3 course.py test`` installs).
+- packages: every dependency of the course installed at the version pyproject.toml asks for; the ``test``
+  extra (what ``python3 course.py test`` adds) is checked when installed and only noted when it is not.
 - kernel: the ``python3`` Jupyter kernel starts this environment's Python, with ipykernel.
 - widgets: the ipywidgets front-end extension of JupyterLab (``jupyterlab_widgets``) is installed, so sliders
   show up in JupyterLab instead of a line of text (``VBox(children=...)``, ``Loading widget...``).
+- Korean font: a font with Hangul that the browser can use (fontconfig's ``fc-list :lang=ko``), so the
+  Korean terms of the lectures do not show as boxes.
 - bubblewrap: ``bwrap`` is on PATH and can create a sandbox (``bwrap --ro-bind / / true``); only grading
   (``python -m dlcourse grade``) needs it.
 - grading isolation: what the grader would enforce here (bubblewrap, its seccomp filter, a uid per run, the
@@ -38,6 +40,7 @@ class Result:
     ok: bool
     detail: str
     fix: str = ""
+    optional: bool = False  # not needed for studying; shown with "–" and never counted as a problem
 
 
 # ---------------------------------------------------------------- what the course asks for
@@ -146,6 +149,15 @@ def which(program):
     return shutil.which(program)
 
 
+def korean_font_families():
+    """Font families fontconfig knows for Korean, or None where there is no fontconfig (macOS, Windows)."""
+    program = which("fc-list")
+    if program is None:
+        return None
+    code, output = run([program, ":lang=ko", "family"], timeout=30)
+    return [line for line in output.splitlines() if line.strip()] if code == 0 else None
+
+
 # ---------------------------------------------------------------- the checks
 
 def _pip():
@@ -170,7 +182,10 @@ def check_packages():
         for package, lower in packages:
             version = installed_version(package)
             name = f"{package}{group}"
-            if version is None:
+            if version is None and group:  # a learner's install (course.py lab) has no test tools, rightly
+                results.append(Result(name, True, f"{package} is not installed; only the test suite "
+                                      "(`python3 course.py test`) needs it", optional=True))
+            elif version is None:
                 results.append(Result(name, False, f"{package} is not installed",
                                       f"{_pip()} install -e '{ROOT}{extra}'   (or: {_pip()} install "
                                       f"'{package}>={lower}')" if lower else f"{_pip()} install {package}"))
@@ -257,6 +272,18 @@ def check_bubblewrap():
     return [Result("bubblewrap", True, f"{path} can sandbox grading runs")]
 
 
+def check_korean_font():
+    families = korean_font_families()
+    if families is None:
+        return [Result("Korean font", True, "no fontconfig here (macOS and Windows ship Korean fonts)", optional=True)]
+    if families:
+        return [Result("Korean font", True, f"{len(families)} font families with Hangul, e.g. {families[0]}")]
+    return [Result("Korean font", False, "no font with Hangul is installed: the Korean terms of the lectures "
+                   "(손실 함수, 역전파, ...) show as empty boxes in JupyterLab and on the site",
+                   "Debian/Ubuntu: sudo apt-get install fonts-noto-cjk; Fedora: sudo dnf install "
+                   "google-noto-sans-cjk-fonts; Arch: sudo pacman -S noto-fonts-cjk; then reload the page")]
+
+
 def grading_isolation():
     """(the sandbox mode's name, [warnings]) as ``python -m dlcourse grade`` would start (tests replace this)."""
     from .grader import sandbox
@@ -281,7 +308,8 @@ def check_isolation():
     return [Result("grading isolation", True, detail + " (only instructors grading a class need these, as root)")]
 
 
-CHECKS = [check_python, check_packages, check_kernel, check_widgets, check_bubblewrap, check_isolation]
+CHECKS = [check_python, check_packages, check_kernel, check_widgets, check_korean_font, check_bubblewrap,
+          check_isolation]
 
 
 def diagnose():
@@ -300,7 +328,8 @@ def diagnose():
 def report(results, out=None):
     out = out or sys.stdout
     for result in results:
-        print(f"{'✓' if result.ok else '✗'} {result.name}: {result.detail}", file=out)
+        mark = "–" if result.optional else ("✓" if result.ok else "✗")
+        print(f"{mark} {result.name}: {result.detail}", file=out)
         if not result.ok and result.fix:
             print(f"    fix: {result.fix}", file=out)
     problems = sum(not r.ok for r in results)

@@ -30,6 +30,7 @@ def healthy(monkeypatch, tmp_path):
         return 0, ""
 
     monkeypatch.setattr(doctor, "run", run)
+    monkeypatch.setattr(doctor, "korean_font_families", lambda: ["Noto Sans CJK KR", "NanumGothic"])
     monkeypatch.setattr(doctor, "grading_isolation", lambda: (ISOLATION, []))
     return monkeypatch
 
@@ -73,6 +74,41 @@ def test_missing_and_old_packages(healthy, capsys):
                       "✗ matplotlib: matplotlib 3.5.1 is too old (the course needs >= 3.7)"]
     assert "pip install --upgrade 'matplotlib>=3.7'" in out
     assert "2 problems found" in out
+
+
+def test_a_learner_install_without_the_test_tools_is_healthy(healthy, capsys):
+    _, _, test = doctor.requirements()
+    tools = {package for package, _ in test}
+    healthy.setattr(doctor, "installed_version", lambda package: None if package in tools else "99.0")
+    code, out, failed = failures(capsys)
+    assert (code, failed) == (0, [])
+    assert "– pytest (test): pytest is not installed; only the test suite (`python3 course.py test`) needs it" in out
+
+
+def test_korean_fonts_are_read_from_fontconfig(healthy):
+    healthy.undo()
+    healthy.setattr(doctor, "which", lambda program: "/usr/bin/fc-list")
+    healthy.setattr(doctor, "run", lambda argv, timeout=60: (0, "Noto Sans CJK KR\n\nNanumGothic\n")
+                    if argv == ["/usr/bin/fc-list", ":lang=ko", "family"] else (1, ""))
+    assert doctor.korean_font_families() == ["Noto Sans CJK KR", "NanumGothic"]
+    healthy.setattr(doctor, "which", lambda program: None)
+    assert doctor.korean_font_families() is None
+
+
+def test_no_korean_font(healthy, capsys):
+    healthy.setattr(doctor, "korean_font_families", lambda: [])
+    code, out, failed = failures(capsys)
+    assert code == 1
+    assert failed == ["✗ Korean font: no font with Hangul is installed: the Korean terms of the lectures "
+                      "(손실 함수, 역전파, ...) show as empty boxes in JupyterLab and on the site"]
+    assert "sudo apt-get install fonts-noto-cjk" in out
+
+
+def test_no_fontconfig_is_not_a_problem(healthy, capsys):
+    healthy.setattr(doctor, "korean_font_families", lambda: None)
+    code, out, failed = failures(capsys)
+    assert (code, failed) == (0, [])
+    assert "– Korean font: no fontconfig here" in out
 
 
 def test_missing_kernel(healthy, capsys):
