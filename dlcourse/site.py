@@ -11,7 +11,7 @@ Links between notebooks (``02_gradient_descent.ipynb#Learning-rate``) become lin
 the pages. A widget cannot run in a static page, so its output says where to use it; the static figure that
 every widget also draws stays. Speaker-notes cells (slide type "notes") are for the instructor and left out.
 Formulas are typeset by MathJax 2, copied into ``OUTDIR/mathjax/`` from the installed ``jupyter-server-mathjax``
-package (only what TeX input and HTML-CSS output with the STIX web fonts use, about 2.5 MB), so the site needs no
+package (only what TeX input and HTML-CSS output with the STIX web fonts use, about 2 MB), so the site needs no
 network at all.
 """
 import copy

@@ -71,10 +71,13 @@ def _rise_sources():
     static = Path(jupyterlab_rise.__file__).parent / "static"
     sources = {}
     for source_map in sorted(static.glob("*.js.map")):
-        data = json.loads(source_map.read_text(encoding="utf-8"))
-        for name, text in zip(data.get("sources", []), data.get("sourcesContent") or []):
-            if "/node_modules/" in name and "?" not in name and text:
-                sources.setdefault(name.split("/node_modules/", 1)[1], text)
+        text = source_map.read_text(encoding="utf-8")
+        if "/node_modules/reveal.js/" not in text:  # most maps are JupyterLab's own code: skip parsing them
+            continue
+        data = json.loads(text)
+        for name, content in zip(data.get("sources", []), data.get("sourcesContent") or []):
+            if "/node_modules/" in name and "?" not in name and content:
+                sources.setdefault(name.split("/node_modules/", 1)[1], content)
     return sources
 
 
