@@ -3,8 +3,9 @@
 Every request that does not go to the file system or to 127.0.0.1 is refused (``browser_support.cut_off_network``).
 Then: the site's formulas are typeset by its own copy of MathJax (no ``$$`` left in the text); a deck written by
 ``python -m dlcourse slides`` advances slide by slide on the right-arrow key with formulas typeset; and a lecture
-presented live with jupyterlab-rise inside JupyterLab typesets formulas, advances and runs code, and a widget on a
-live slide responds to its slider.
+presented live with jupyterlab-rise inside JupyterLab typesets formulas, advances and runs code. A widget on a
+live slide should respond to its slider: jupyterlab-rise 0.43 shows ipywidgets 8 widgets as text, so that test
+is an expected failure, saying why, until a RISE that renders them passes it.
 """
 import re
 import time
