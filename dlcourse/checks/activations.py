@@ -1,9 +1,14 @@
 """Exercises of lecture 04: Leaky ReLU, PReLU (with the gradient of its learned slope), the sigmoid's largest
-derivative, and He initialisation.
+derivative, He initialisation, and batch normalisation's forward and backward passes.
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, Rng, register, require
+from .core import Case, Exercise, Mistake, Rng, Unsupported, chained, compare, register, require
+
+# library objects that would hand over an answer while a notebook is graded (dlcourse.grader hides them)
+HIDE_WHILE_GRADING = {
+    "batchnorm": ("layers.BatchNorm", "naive.BatchNorm"),
+}
 
 
 # ---------------------------------------------------------------- references
@@ -260,4 +265,208 @@ register(Exercise(
                 "the square root covers the whole quotient: np.sqrt(2 / fan_in), not np.sqrt(2) / fan_in"),
     ],
     compare=_compare_weights,
+))
+
+
+# ---------------------------------------------------------------- batchnorm
+
+def _batchnorm_forward(x, gamma, beta, eps=1e-5):
+    """Train mode for x: (N, D): x̂ = (x − μ) / √(σ² + ε) with the batch's mean μ and biased variance σ² per
+    feature, out = γ·x̂ + β. Returns (out, cache) with cache = (x̂, γ, √(σ² + ε))."""
+    x = np.asarray(x, dtype=np.float64)
+    std = np.sqrt(x.var(axis=0) + eps)  # np.var divides by N: the biased variance
+    x_hat = (x - x.mean(axis=0)) / std
+    return gamma * x_hat + beta, (x_hat, gamma, std)
+
+
+def _batchnorm_backward(dout, cache):
+    """(dx, dγ, dβ) through μ and σ²: dx = γ/(N·σ) · (N·dout − Σ dout − x̂·Σ(dout·x̂)), sums over the batch."""
+    x_hat, gamma, std = cache
+    n = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    return gamma / (n * std) * (n * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+BATCHNORM_CHAIN = chained("batchnorm_forward", "batchnorm_backward")
+
+
+def _batchnorm_forward_contract(x, gamma, beta, eps=1e-5):
+    require(np.ndim(x) == 2 and np.shape(x)[0] >= 2, "x: (N, D) with N >= 2")
+    require(np.shape(gamma) == np.shape(beta) == (np.shape(x)[1],), "gamma, beta: (D,)")
+    require(eps > 0, "eps > 0")
+
+
+def _batchnorm_backward_contract(forward_args, backward_args):
+    _batchnorm_forward_contract(*forward_args)
+    require(len(backward_args) == 1 and np.shape(backward_args[0]) == np.shape(forward_args[0]),
+            "dout has x's shape")
+
+
+def _forward_args(case):
+    return case.args if case.function == "batchnorm_forward" else case.args[0]
+
+
+def _float32_input(case):
+    return np.asarray(_forward_args(case)[0]).dtype == np.float32
+
+
+def _compare_batchnorm(case, expected, got, default):
+    """float32 input: an answer computed in float32 is right to about 1e-5 (and one in float64 exactly)."""
+    if _float32_input(case):
+        return compare(expected, got, rtol=1e-4, atol=1e-4)
+    return default(expected, got)
+
+
+def _out_of_pair(output):
+    """Only ``out`` of the forward's (out, cache) is judged: the cache is the answer's own business."""
+    if isinstance(output, (tuple, list)) and len(output) == 2:
+        return output[0]
+    kind = f"{type(output).__name__} of {len(output)}" if isinstance(output, (tuple, list)) else "a single value"
+    return Unsupported(f"{kind} instead of the pair (out, cache)")
+
+
+X_BN = np.array([[1.0, 2.0, 3.0], [3.0, 6.0, 0.0], [5.0, 4.0, -3.0], [7.0, 0.0, 4.0]])
+GAMMA_BN, BETA_BN = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 0.5])
+DOUT_BN = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 2.0], [-1.0, 0.5, -0.5], [2.0, 1.5, 1.0]])
+X_BN_N2 = np.array([[1.0, -2.0, 0.5], [3.0, 2.0, 0.5]])  # the third feature is constant: σ² = 0
+DOUT_BN_N2 = np.array([[1.0, 0.5, -1.0], [0.5, -1.5, 2.0]])
+X_BN_SMALL = 0.01 * np.array([[1.0, 3.0], [2.0, -1.0], [4.0, 0.0], [-1.0, 2.0], [0.0, 1.0]])  # σ² ≈ ε
+GAMMA_BN_2, BETA_BN_2 = np.array([1.5, -0.5]), np.array([0.25, 0.0])
+DOUT_BN_SMALL = np.array([[1.0, 0.0], [-0.5, 2.0], [0.5, -1.0], [2.0, 1.0], [-1.0, 0.5]])
+
+
+def _batchnorm_hidden(rng):
+    cases = []
+    for n, d, scale in ((8, 5, 2.0), (4, 4, 1.0), (16, 3, 0.01)):
+        x = rng.standard_normal((n, d)) * scale + rng.standard_normal(d)
+        gamma, beta = rng.uniform(0.5, 2.0, size=d), rng.standard_normal(d)
+        cases.append(Case((x, gamma, beta), label=f"random ({n}, {d})", function="batchnorm_forward"))
+        cases.append(Case(((x, gamma, beta), (rng.standard_normal((n, d)),)), label=f"random ({n}, {d})",
+                          function=BATCHNORM_CHAIN))
+    return cases
+
+
+def _batchnorm_backward_mistake(dx=None, dgamma=None, dbeta=None):
+    """The reference backward with dx, dγ or dβ computed another way: each a function of (dout, x̂, γ, σ)."""
+    def wrong(dout, cache):
+        x_hat, gamma, std = cache
+        right = _batchnorm_backward(dout, cache)
+        return tuple(r if f is None else f(dout, x_hat, gamma, std) for r, f in zip(right, (dx, dgamma, dbeta)))
+    return {"batchnorm_backward": wrong}
+
+
+def _batchnorm_forward_mistake(normalise):
+    """A forward pass whose x̂ = normalise(x, eps); the cache the reference backward needs follows from it."""
+    def wrong(x, gamma, beta, eps=1e-5):
+        x = np.asarray(x, dtype=np.float64)
+        x_hat, std = normalise(x, eps)
+        return gamma * x_hat + beta, (x_hat, gamma, std)
+    return {"batchnorm_forward": wrong}
+
+
+def _centred(x):
+    return x - x.mean(axis=0)
+
+
+def _mean(a):
+    return a.mean(axis=0)
+
+
+register(Exercise(
+    name="batchnorm",
+    contract={"batchnorm_forward": _batchnorm_forward_contract, "batchnorm_backward": _batchnorm_backward_contract},
+    boundaries={"N = 2": lambda case: np.shape(_forward_args(case)[0])[0] == 2,
+                "a constant feature (σ² = 0: only eps keeps x̂ finite)":
+                    lambda case: bool(np.any(np.ptp(_forward_args(case)[0], axis=0) == 0)),
+                "float32 input": _float32_input,
+                "eps given": lambda case: len(_forward_args(case)) == 4,
+                "backward through the learner's own cache": lambda case: case.function == BATCHNORM_CHAIN},
+    functions=("batchnorm_forward", "batchnorm_backward"),
+    reference={"batchnorm_forward": _batchnorm_forward, "batchnorm_backward": _batchnorm_backward},
+    judged_part={"batchnorm_forward": _out_of_pair},
+    points=3,
+    public=[
+        Case((X_BN, GAMMA_BN, BETA_BN), label="x (4, 3), gamma (3,), beta (3,)", function="batchnorm_forward"),
+        Case((X_BN_N2, np.ones(3), np.zeros(3)), label="N = 2 samples; the third feature is constant (σ² = 0)",
+             function="batchnorm_forward"),
+        Case((X_BN_SMALL, GAMMA_BN_2, BETA_BN_2, 1e-4), label="a small spread (σ² close to eps), eps = 1e-4",
+             function="batchnorm_forward"),
+        Case((X_BN.astype(np.float32), GAMMA_BN, BETA_BN), label="float32 x", function="batchnorm_forward"),
+        Case(((X_BN, GAMMA_BN, BETA_BN), (DOUT_BN,)), label="x (4, 3) and dout (4, 3)", function=BATCHNORM_CHAIN),
+        Case(((X_BN_N2, np.array([1.0, 2.0, 0.5]), np.zeros(3)), (DOUT_BN_N2,)),
+             label="N = 2; the third feature is constant (σ² = 0)", function=BATCHNORM_CHAIN),
+        Case(((X_BN_SMALL, GAMMA_BN_2, BETA_BN_2, 1e-4), (DOUT_BN_SMALL,)),
+             label="a small spread (σ² close to eps), eps = 1e-4", function=BATCHNORM_CHAIN),
+        Case(((X_BN.astype(np.float32), GAMMA_BN, BETA_BN), (DOUT_BN,)), label="float32 x",
+             function=BATCHNORM_CHAIN),
+    ],
+    hidden=_batchnorm_hidden,
+    mistakes=[
+        Mistake("unbiased variance",
+                _batchnorm_forward_mistake(lambda x, eps: (_centred(x) / np.sqrt(x.var(axis=0, ddof=1) + eps),
+                                                           np.sqrt(x.var(axis=0, ddof=1) + eps))),
+                "normalise with the batch's biased variance σ² = (1/N) Σ (x − μ)² (np.var's default, ddof=0), "
+                "not the unbiased 1/(N − 1) estimate"),
+        Mistake("eps outside the sqrt",
+                _batchnorm_forward_mistake(lambda x, eps: (_centred(x) / (x.std(axis=0) + eps),
+                                                           x.std(axis=0) + eps)),
+                "eps goes under the square root: x̂ = (x − μ) / np.sqrt(var + eps), not / (np.sqrt(var) + eps)"),
+        Mistake("no eps",
+                _batchnorm_forward_mistake(lambda x, eps: (_centred(x) / x.std(axis=0), x.std(axis=0))),
+                "a feature that is constant over the batch has σ² = 0: divide by np.sqrt(var + eps), with the eps "
+                "you are given, so x̂ stays finite"),
+        Mistake("divided by the variance",
+                _batchnorm_forward_mistake(lambda x, eps: (_centred(x) / (x.var(axis=0) + eps),
+                                                           x.var(axis=0) + eps)),
+                "divide by the standard deviation np.sqrt(var + eps), not by the variance"),
+        Mistake("normalised over the features",
+                {"batchnorm_forward": lambda x, gamma, beta, eps=1e-5: (
+                    gamma * (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + eps) + beta,
+                    None)},
+                "batch normalisation normalises every FEATURE over the batch: mean and variance over axis=0 "
+                "(shape (D,)); over axis=1 it would be layer normalisation"),
+        Mistake("no scale and shift",
+                {"batchnorm_forward": lambda x, gamma, beta, eps=1e-5: (_batchnorm_forward(x, gamma, beta, eps)[1][0],
+                                                                        None)},
+                "after normalising, scale and shift: out = gamma * x_hat + beta"),
+        Mistake("the mean's path forgotten",
+                _batchnorm_backward_mistake(dx=lambda dout, x_hat, gamma, std:
+                                            gamma / std * (dout - x_hat * _mean(dout * x_hat))),
+                "μ depends on every x of the batch too: dx needs the term −mean(dx̂) (dx̂ = gamma·dout), "
+                "dx = (gamma/σ)·(dout − mean(dout) − x̂·mean(dout·x̂)) with σ = √(σ² + ε)"),
+        Mistake("the variance's path forgotten",
+                _batchnorm_backward_mistake(dx=lambda dout, x_hat, gamma, std:
+                                            gamma / std * (dout - _mean(dout))),
+                "σ² depends on every x of the batch too: dx needs the term −x̂·mean(dout·x̂), "
+                "dx = (gamma/σ)·(dout − mean(dout) − x̂·mean(dout·x̂))"),
+        Mistake("μ and σ treated as constants",
+                _batchnorm_backward_mistake(dx=lambda dout, x_hat, gamma, std: gamma * dout / std),
+                "in training μ and σ² are computed from the batch, so they depend on x: backpropagate through "
+                "both (gamma·dout/σ is the gradient at test time only, with the running averages)"),
+        Mistake("dvar without the ½",
+                _batchnorm_backward_mistake(dx=lambda dout, x_hat, gamma, std:
+                                            gamma / std * (dout - _mean(dout) - 2 * x_hat * _mean(dout * x_hat))),
+                "d(σ² + ε)^(−1/2) / dσ² = −½·(σ² + ε)^(−3/2): the variance's term carries the factor ½"),
+        Mistake("dx without gamma",
+                _batchnorm_backward_mistake(dx=lambda dout, x_hat, gamma, std:
+                                            (dout - _mean(dout) - x_hat * _mean(dout * x_hat)) / std),
+                "out = gamma·x̂ + β, so the gradient reaching x̂ is dx̂ = gamma * dout: multiply by gamma"),
+        Mistake("dx not divided by N",
+                _batchnorm_backward_mistake(dx=lambda dout, x_hat, gamma, std: gamma / std * (
+                    len(dout) * dout - dout.sum(axis=0) - x_hat * (dout * x_hat).sum(axis=0))),
+                "the compact formula is dx = gamma/(N·σ) · (N·dout − Σ dout − x̂·Σ dout·x̂): divide by N"),
+        Mistake("dgamma without x̂",
+                _batchnorm_backward_mistake(dgamma=lambda dout, x_hat, gamma, std: dout.sum(axis=0)),
+                "out = gamma·x̂ + β, so dgamma = Σ over the batch of dout · x̂ (x̂ from the forward pass)"),
+        Mistake("summed over the wrong axis",
+                _batchnorm_backward_mistake(dgamma=lambda dout, x_hat, gamma, std: (dout * x_hat).sum(axis=1),
+                                            dbeta=lambda dout, x_hat, gamma, std: dout.sum(axis=1)),
+                "gamma and beta have one entry per feature: sum over the batch, axis=0, giving shape (D,)"),
+        Mistake("dgamma and dbeta averaged",
+                _batchnorm_backward_mistake(dgamma=lambda dout, x_hat, gamma, std: (dout * x_hat).mean(axis=0),
+                                            dbeta=lambda dout, x_hat, gamma, std: dout.mean(axis=0)),
+                "dgamma and dbeta are SUMS over the batch, not means: the 1/N of the loss is already inside dout"),
+    ],
+    compare=_compare_batchnorm,
 ))

@@ -37,9 +37,48 @@ class Rng:
     seed: int
 
 
+# A chained case's function is "forward > backward": the backward pass is called on the cache that the same
+# answer's forward pass made, so a learner keeps whatever cache they like (CS231n's (out, cache) convention).
+CHAIN = " > "
+
+
+def chained(forward, backward):
+    """The function of a case that runs ``out, cache = forward(*args[0])``, then ``backward(*args[1], cache)``."""
+    return f"{forward}{CHAIN}{backward}"
+
+
+def through_cache(forward, backward, forward_name="forward"):
+    """One callable for a chained case: (forward_args, backward_args) -> backward(*backward_args, cache)."""
+    def call(forward_args, backward_args):
+        result = forward(*forward_args)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise TypeError(f"{forward_name} must return the pair (out, cache), got {type(result).__name__}"
+                            + (f" of {len(result)}" if isinstance(result, (tuple, list)) else ""))
+        return backward(*backward_args, result[1])
+    return call
+
+
+def resolve(table, name, fallback=None):
+    """``table[name]``, or for a chained name the one callable of ``through_cache`` (missing names: KeyError,
+    or ``fallback[name]`` when a fallback table is given)."""
+    def get(single):
+        if single in table:
+            return table[single]
+        if fallback is None:
+            raise KeyError(single)
+        return fallback[single]
+    if CHAIN not in name:
+        return get(name)
+    forward, backward = name.split(CHAIN)
+    return through_cache(get(forward), get(backward), forward)
+
+
 @dataclass
 class Case:
-    """One call: ``function(*args, **kwargs)``. ``function`` defaults to the exercise's first function."""
+    """One call: ``function(*args, **kwargs)``. ``function`` defaults to the exercise's first function.
+
+    A chained case (``function=chained(forward, backward)``) has ``args = (forward_args, backward_args)``.
+    """
 
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
@@ -169,9 +208,13 @@ def run_case(case, functions):
     ``functions`` maps the exercise's function names to the learner's objects. Works without the reference,
     so the grader can run it inside the sandbox.
     """
-    if case.function not in functions:
-        return Raised("NameError", f"{case.function} is not defined"), False
-    target = functions[case.function]
+    missing = [name for name in case.function.split(CHAIN) if name not in functions]
+    if missing:
+        return Raised("NameError", f"{missing[0]} is not defined"), False
+    if CHAIN in case.function and not all(callable(functions[name]) for name in case.function.split(CHAIN)):
+        name = next(name for name in case.function.split(CHAIN) if not callable(functions[name]))
+        return Raised("TypeError", f"{name} must be a function, got {type(functions[name]).__name__}"), False
+    target = resolve(functions, case.function)
     if not case.call:
         return to_plain(target), False
     if not callable(target):
@@ -431,7 +474,7 @@ class Exercise:
 
     def __init__(self, name, functions, reference, public, hidden=None, mistakes=(), points=1, rtol=1e-6,
                  atol=1e-9, n_hidden_self_check=3, value=False, success=None, compare=None, contract=None,
-                 boundaries=None):
+                 boundaries=None, judged_part=None):
         if isinstance(functions, str):
             functions = (functions,)
         self.name, self.functions, self.points = name, tuple(functions), points
@@ -446,10 +489,20 @@ class Exercise:
         self._compare = compare
         self.contract = contract if isinstance(contract, dict) or contract is None else {self.functions[0]: contract}
         self.boundaries = dict(boundaries or {})
+        # {function: part(plain output) -> what is judged}: e.g. only ``out`` of a forward pass's (out, cache), the
+        # cache being the learner's own business
+        self.judged_part = dict(judged_part or {})
+
+    def _part(self, case, value):
+        part = self.judged_part.get(case.function)
+        return value if part is None or isinstance(value, Raised) else part(value)
 
     def contract_problem(self, case):
-        """Why ``case`` breaks the task's stated contract, or None (also None when no contract is declared)."""
-        check = (self.contract or {}).get(case.function)
+        """Why ``case`` breaks the task's stated contract, or None (also None when no contract is declared).
+
+        A chained case is held to its backward function's contract, called with (forward_args, backward_args).
+        """
+        check = (self.contract or {}).get(case.function.split(CHAIN)[-1])
         if check is None:
             return None
         try:
@@ -477,7 +530,8 @@ class Exercise:
         if not case.call:
             return to_plain(self.reference[case.function])
         with np.errstate(all="ignore"):
-            return to_plain(self.reference[case.function](*build_argument(case.args), **build_argument(case.kwargs)))
+            return to_plain(resolve(self.reference, case.function)(*build_argument(case.args),
+                                                                   **build_argument(case.kwargs)))
 
     def compare(self, case, expected, got):
         """Reason ``got`` is wrong, or None; a custom ``compare(case, expected, got, default)`` may relax it."""
@@ -488,7 +542,7 @@ class Exercise:
     def _mistake_output(self, mistake, case):
         implementation = mistake.implementation
         if isinstance(implementation, dict):
-            implementation = implementation.get(case.function, self.reference[case.function])
+            implementation = resolve(implementation, case.function, fallback=self.reference)
         with np.errstate(all="ignore"):
             return to_plain(implementation(*build_argument(case.args), **build_argument(case.kwargs)))
 
@@ -502,6 +556,7 @@ class Exercise:
                 return isinstance(got, Raised) and got.type_name in (type(error).__name__, *mistake.raises)
             if isinstance(got, Raised):
                 return False
+            wrong, got = self._part(case, wrong), self._part(case, got)
             return compare(wrong, got, self.rtol, self.atol) is None or _arrays_equal(wrong, got)
 
         for mistake in self.mistakes:
@@ -548,29 +603,49 @@ class Exercise:
     def success_line(self, n_cases):
         return self.success or f"✓ {self.name}: all {n_cases} cases passed"
 
+    def _named_arguments(self, case):
+        """[(parameter name or index, value)] of a case's arguments (both calls' arguments for a chained case)."""
+        def names(function):
+            try:
+                return list(inspect.signature(self.reference[function]).parameters)
+            except (TypeError, ValueError, KeyError):
+                return []
+        if CHAIN not in case.function:
+            known = names(case.function)
+            return ([(known[i] if i < len(known) else i, v) for i, v in enumerate(case.args)]
+                    + list(case.kwargs.items()))
+        pairs = []
+        for function, args in zip(case.function.split(CHAIN), case.args):
+            known = names(function)
+            pairs += [(known[i] if i < len(known) else i, v) for i, v in enumerate(args)]
+        return pairs
+
+    def _call_line(self, case):
+        """How the case calls the learner's code, as they would write it."""
+        if CHAIN not in case.function:
+            return f"{case.function}(" + ", ".join(
+                [_short(a) for a in case.args] + [f"{k}={_short(v)}" for k, v in case.kwargs.items()]) + ")"
+        forward, backward = case.function.split(CHAIN)
+        return (f"out, cache = {forward}(" + ", ".join(_short(a) for a in case.args[0]) + f"); {backward}("
+                + ", ".join([_short(a) for a in case.args[1]] + ["cache"]) + ")")
+
     def _inputs(self, case, most=48):
         """The array inputs too long for the call line but short enough to read, one per line by parameter name."""
-        try:
-            names = list(inspect.signature(self.reference[case.function]).parameters)
-        except (TypeError, ValueError, KeyError):
-            names = []
         lines = []
-        for index, value in list(enumerate(case.args)) + list(case.kwargs.items()):
+        for index, value in self._named_arguments(case):
             if isinstance(value, np.ndarray) and 8 < value.size <= most:
-                name = index if isinstance(index, str) else (names[index] if index < len(names) else f"argument "
-                                                                                                     f"{index + 1}")
+                name = index if isinstance(index, str) else f"argument {index + 1}"
                 text = format_array(value, most, digits=4).replace("\n", "\n" + " " * (5 + len(name)))
                 lines.append(f"  {name} = {text}\n")
         return "".join(lines)
 
     def _judge_one(self, case, got, modified):
         """(feedback or None, whether the output was a wrong value that a known mistake may explain)."""
-        call = f"{case.function}(" + ", ".join(
-            [_short(a) for a in case.args] + [f"{k}={_short(v)}" for k, v in case.kwargs.items()]) + ")"
-        shown = "" if case.hidden else f"  call: {call}\n" + self._inputs(case)
+        shown = "" if case.hidden else f"  call: {self._call_line(case)}\n" + self._inputs(case)
         if isinstance(got, Raised):
             if got.type_name == "NotImplementedError":
-                return (f"  {case.function} is not implemented yet: replace `raise NotImplementedError()` "
+                return (f"  {case.function.replace(CHAIN, ' or ')} is not implemented yet: replace "
+                        "`raise NotImplementedError()` "
                         "with your code."), False
             message = f"  raised {got.type_name}: {got.message}" if got.message else f"  raised {got.type_name}"
             return shown + message + (f"\n  at {got.where}" if got.where else ""), True
@@ -578,12 +653,12 @@ class Exercise:
             return (f"  {case.function} is not answered yet: replace None (or `raise NotImplementedError()`) "
                     "with your answer."), False
         if modified:
-            return shown + (f"  {case.function} modified its input arrays in place and left them changed: the "
-                            f"caller's data must "
-                            "stay intact. "
+            return shown + (f"  {case.function.replace(CHAIN, ' or ')} modified its input arrays in place and left "
+                            "them changed: the caller's data must stay intact. "
                             "Work on copies (x = x.copy(), or build new arrays), or put every entry you change "
                             "back to its original value."), False
         expected = self.expected(case)
+        expected, got = self._part(case, expected), self._part(case, got)
         reason = self.compare(case, expected, got)
         if reason is None:
             return None, False
@@ -607,6 +682,8 @@ def _short(value):
         return f"np.random.default_rng({value.seed})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_short(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
 
 

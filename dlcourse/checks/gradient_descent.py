@@ -1,8 +1,14 @@
 """Exercises of lecture 02: numerical gradient, gradient descent, mini-batch indices, a softmax classifier's
-gradient."""
+gradient, and the multiclass SVM (hinge) loss with its gradient and lecture 02's penalty (λ/2)·‖W‖²."""
 import numpy as np
 
 from .core import Case, Exercise, Fn, Mistake, Rng, register, require
+
+# library objects that would hand over an answer while a notebook is graded (dlcourse.grader hides them)
+HIDE_WHILE_GRADING = {
+    "svm_loss_and_grad": ("functions.svm_loss", "functions.svm_loss_and_grad_scores", "functions._hinge_margins",
+                          "widgets.gradient_descent.svm_loss_and_grads"),
+}
 
 
 # ---------------------------------------------------------------- references
@@ -500,4 +506,145 @@ register(Exercise(
     ],
     rtol=1e-4, atol=1e-6,  # a delta such as 1e-7 inside the log is fine
     compare=_compare_softmax_loss,
+))
+
+
+# ---------------------------------------------------------------- svm_loss_and_grad
+
+def _svm_margins(W, X, t):
+    """(N, C) hinge terms max(0, s_j − s_t + 1) with 0 in each true class's column, and the scores."""
+    scores = X @ W
+    n = X.shape[0]
+    margins = np.maximum(0.0, scores - scores[np.arange(n), t][:, np.newaxis] + 1.0)
+    margins[np.arange(n), t] = 0.0  # the sum runs over j ≠ t: the true class never charges itself Δ
+    return margins, scores
+
+
+def _svm_loss_and_grad(W, X, t, reg):
+    """Mean multiclass SVM loss with Δ = 1 plus (reg/2)·‖W‖², and dW = Xᵀ·dS / N + reg·W.
+
+    dS[n, j] = 1 where the margin of a wrong class j is violated (> 0; 0 at the kink, where it is exactly 0),
+    and dS[n, t_n] = −(number of violated margins of sample n)."""
+    n = X.shape[0]
+    margins, _ = _svm_margins(W, X, t)
+    dscores = (margins > 0).astype(np.float64)
+    dscores[np.arange(n), t] = -dscores.sum(axis=1)
+    loss = margins.sum() / n + 0.5 * reg * np.sum(W * W)
+    return float(loss), X.T @ dscores / n + reg * W
+
+
+def _svm_contract(W, X, t, reg):
+    require(np.ndim(W) == 2 and np.ndim(X) == 2 and X.shape[1] == W.shape[0], "W: (D, C), X: (N, D)")
+    require(np.shape(t) == (len(X),) and np.asarray(t).dtype.kind in "iu" and np.all((0 <= t) & (t < W.shape[1])),
+            "t: (N,) class indices in [0, C)")
+    require(isinstance(reg, float) and reg >= 0, "reg: a float >= 0")
+
+
+def _margin_exactly_met(case):
+    W, X, t, _ = case.args
+    scores = np.asarray(X) @ W
+    wrong = np.ones(scores.shape, dtype=bool)
+    wrong[np.arange(len(X)), t] = False
+    return bool(np.any((scores - scores[np.arange(len(X)), t][:, np.newaxis] + 1.0 == 0) & wrong))
+
+
+def _svm_variant(loss=None, dscores=None, reg_loss=0.5, reg_grad=1.0, averaged=True, kink=False):
+    """The reference with one step changed, as learners change it."""
+    def wrong(W, X, t, reg):
+        n = X.shape[0]
+        margins, scores = _svm_margins(W, X, t)
+        violated = (scores - scores[np.arange(n), t][:, np.newaxis] + 1.0 >= 0) if kink else margins > 0
+        violated[np.arange(n), t] = False
+        ds = violated.astype(np.float64)
+        ds[np.arange(n), t] = -ds.sum(axis=1)
+        data_loss = margins.sum() if loss is None else loss(margins, n)
+        if dscores is not None:
+            ds = dscores(ds, margins, n, t)
+        scale = n if averaged else 1
+        return (float(data_loss / scale + reg_loss * reg * np.sum(W * W)), X.T @ ds / scale + reg_grad * reg * W)
+    return wrong
+
+
+def _svm_true_class_counted(W, X, t, reg):
+    # a learner's vectorised version without the j ≠ t exclusion: the true class's own margin is Δ = 1 > 0
+    n = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0.0, scores - scores[np.arange(n), t][:, np.newaxis] + 1.0)
+    mask = (margins > 0).astype(np.float64)
+    mask[np.arange(n), t] = -mask.sum(axis=1)
+    return float(margins.sum() / n + 0.5 * reg * np.sum(W * W)), X.T @ mask / n + reg * W
+
+
+def _minus_one_at_true_class(ds, margins, n, t):
+    ds = ds.copy()
+    ds[np.arange(n), t] = -1.0
+    return ds
+
+
+X_SVM = np.array([[1.0, 2.0, 1.0], [2.0, -1.0, 1.0], [0.0, 1.0, 1.0], [-1.0, 0.0, 1.0]])  # last column: bias trick
+W_SVM = np.array([[1.0, -1.0, 0.5], [0.5, 1.0, -0.5], [0.0, 0.5, 1.0]])
+
+
+def _svm_hidden(rng):
+    cases = []
+    for n, d, c, scale, reg in ((8, 5, 4, 1.0, 0.1), (1, 3, 3, 2.0, 0.0), (20, 10, 6, 0.5, 0.05)):
+        cases.append(Case((rng.normal(size=(d, c)) * scale, rng.normal(size=(n, d)), rng.integers(0, c, size=n),
+                           reg), label=f"random W ({d}, {c}), X ({n}, {d}), reg {reg}"))
+    # whole numbers put some margins exactly at the kink
+    W, X = rng.integers(-2, 3, size=(4, 5)).astype(float), rng.integers(-2, 3, size=(10, 4)).astype(float)
+    cases.append(Case((W, X, rng.integers(0, 5, size=10), 0.2), label="whole-number W and X: some margins exactly 0"))
+    return cases
+
+
+register(Exercise(
+    name="svm_loss_and_grad",
+    contract=_svm_contract,
+    boundaries={"a margin exactly met (the hinge's kink)": _margin_exactly_met,
+                "reg = 0": lambda case: case.args[3] == 0, "reg > 0": lambda case: case.args[3] > 0,
+                "every margin met (data loss 0)": lambda case: _svm_margins(*case.args[:3])[0].sum() == 0},
+    functions="svm_loss_and_grad",
+    reference=_svm_loss_and_grad,
+    points=3,
+    public=[
+        Case((np.array([[3.2, 5.1, -1.7]]), np.array([[1.0]]), np.array([0]), 0.0),
+             label="the notes' scores (3.2, 5.1, −1.7) for true class 0 (X = [[1]], so S = W): loss 2.9"),
+        Case((W_SVM, X_SVM, np.array([0, 2, 1, 0]), 0.1),
+             label="a batch of 4 with a bias column, reg 0.1; sample 1's class-0 margin is exactly met (the kink)"),
+        Case((W_SVM, X_SVM, np.array([0, 2, 1, 0]), 0.0), label="the same batch, reg 0"),
+        Case((np.array([[4.0, 0.0, 1.0], [0.0, 3.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 1]), 0.5),
+             label="every margin met (data loss 0), reg 0.5: only the regularisation is left"),
+    ],
+    hidden=_svm_hidden,
+    mistakes=[
+        Mistake("true class counted", _svm_true_class_counted,
+                "the sum runs over the WRONG classes j ≠ t only: the true class's own margin s_t − s_t + Δ = Δ "
+                "must not be counted (set margins[np.arange(N), t] = 0)"),
+        Mistake("kink counted", _svm_variant(kink=True),
+                "where a margin is exactly met (s_j − s_t + 1 == 0) the hinge is at its kink: the task takes the "
+                "subgradient 0 there, so count only margins > 0, not >= 0"),
+        Mistake("no 1/N", _svm_variant(averaged=False),
+                "the data loss is the MEAN over the batch: divide the summed margins and the data part of dW by N"),
+        Mistake("gradient not averaged", _svm_variant(dscores=lambda ds, margins, n, t: ds * n),
+                "the loss is averaged over the batch, so its gradient is too: X.T @ dS / N"),
+        Mistake("regularisation λ‖W‖²", _svm_variant(reg_loss=1.0, reg_grad=2.0),
+                "lecture 02's penalty is (reg/2)·‖W‖² (weight decay), whose gradient is reg·W: "
+                "0.5 * reg * np.sum(W * W) in the loss"),
+        Mistake("regularisation gradient 2·reg·W", _svm_variant(reg_grad=2.0),
+                "the derivative of (reg/2)·‖W‖² is reg·W: the ½ cancels the 2"),
+        Mistake("regularisation gradient halved", _svm_variant(reg_grad=0.5),
+                "the derivative of (reg/2)·‖W‖² is reg·W, not (reg/2)·W"),
+        Mistake("no regularisation in the gradient", _svm_variant(reg_grad=0.0),
+                "the loss has the term (reg/2)·‖W‖², so dW gets + reg * W"),
+        Mistake("no regularisation in the loss", _svm_variant(reg_loss=0.0),
+                "add the regularisation term 0.5 * reg * np.sum(W * W) to the loss"),
+        Mistake("sign of the data gradient", _svm_variant(dscores=lambda ds, margins, n, t: -ds),
+                "a violated margin raises the loss with s_j and lowers it with s_t: dW[:, j] += x and "
+                "dW[:, t] −= x for each violated j (dS = +1 at j, −count at t)"),
+        Mistake("true class not given −count", _svm_variant(dscores=_minus_one_at_true_class),
+                "the true class's column gets −1 for EACH violated margin of its sample: −(number of violated "
+                "margins), not −1"),
+        Mistake("dW transposed", lambda W, X, t, reg: (_svm_loss_and_grad(W, X, t, reg)[0],
+                                                       _svm_loss_and_grad(W, X, t, reg)[1].T),
+                "dW must have W's shape (D, C): X.T @ dS, not dS.T @ X"),
+    ],
 ))

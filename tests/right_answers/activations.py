@@ -148,6 +148,131 @@ def leaky_backward_float32(dout, x, alpha):
     return np.where(x > 0, dout, alpha * dout).astype(np.float32)
 
 
+# ---------------------------------------------------------------- batchnorm
+
+def bn_forward_cs231n(x, gamma, beta, eps=1e-5):
+    mu = np.mean(x, axis=0)
+    var = np.var(x, axis=0)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    out = gamma * x_hat + beta
+    cache = (x, x_hat, mu, var, gamma, beta, eps)
+    return out, cache
+
+
+def bn_backward_cs231n(dout, cache):
+    x, x_hat, mu, var, gamma, beta, eps = cache
+    N = x.shape[0]
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dx_hat = dout * gamma
+    dvar = np.sum(dx_hat * (x - mu), axis=0) * -0.5 * (var + eps) ** -1.5
+    dmu = np.sum(-dx_hat / np.sqrt(var + eps), axis=0) + dvar * np.mean(-2.0 * (x - mu), axis=0)
+    dx = dx_hat / np.sqrt(var + eps) + dvar * 2.0 * (x - mu) / N + dmu / N
+    return dx, dgamma, dbeta
+
+
+class BatchNormalization:
+    """Deep Learning from Scratch style: the layer object itself is the cache."""
+
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma, self.beta, self.eps = gamma, beta, eps
+        self.xc = self.std = self.xn = None
+        self.dgamma = self.dbeta = None
+
+    def forward(self, x):
+        mu = x.mean(axis=0)
+        self.xc = x - mu
+        var = np.mean(self.xc ** 2, axis=0)
+        self.std = np.sqrt(var + self.eps)
+        self.xn = self.xc / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        batch_size = dout.shape[0]
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dvar = 0.5 * dstd / self.std
+        dxc += (2.0 / batch_size) * self.xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        return dxc - dmu / batch_size
+
+
+def bn_forward_class(x, gamma, beta, eps=1e-5):
+    layer = BatchNormalization(gamma, beta, eps)
+    return layer.forward(x), layer
+
+
+def bn_backward_class(dout, cache):
+    dx = cache.backward(dout)
+    return dx, cache.dgamma, cache.dbeta
+
+
+def bn_forward_graph(x, gamma, beta, eps=1e-5):
+    # one node per step, each cached for the backward pass
+    N = x.shape[0]
+    mu = 1.0 / N * np.sum(x, axis=0)
+    xmu = x - mu
+    sq = xmu ** 2
+    var = 1.0 / N * np.sum(sq, axis=0)
+    sqrtvar = np.sqrt(var + eps)
+    ivar = 1.0 / sqrtvar
+    xhat = xmu * ivar
+    gammax = gamma * xhat
+    out = gammax + beta
+    return out, {"xhat": xhat, "gamma": gamma, "xmu": xmu, "ivar": ivar, "sqrtvar": sqrtvar, "var": var, "eps": eps}
+
+
+def bn_backward_graph(dout, cache):
+    xhat, gamma, xmu = cache["xhat"], cache["gamma"], cache["xmu"]
+    ivar, sqrtvar, var, eps = cache["ivar"], cache["sqrtvar"], cache["var"], cache["eps"]
+    N = dout.shape[0]
+    dbeta = np.sum(dout, axis=0)
+    dgammax = dout
+    dgamma = np.sum(dgammax * xhat, axis=0)
+    dxhat = dgammax * gamma
+    divar = np.sum(dxhat * xmu, axis=0)
+    dxmu1 = dxhat * ivar
+    dsqrtvar = -1.0 / sqrtvar ** 2 * divar
+    dvar = 0.5 * 1.0 / np.sqrt(var + eps) * dsqrtvar
+    dsq = 1.0 / N * np.ones(dout.shape) * dvar
+    dxmu2 = 2 * xmu * dsq
+    dx1 = dxmu1 + dxmu2
+    dmu = -1 * np.sum(dxmu1 + dxmu2, axis=0)
+    dx2 = 1.0 / N * np.ones(dout.shape) * dmu
+    return dx1 + dx2, dgamma, dbeta
+
+
+def bn_forward_compact(x, gamma, beta, eps=1e-5):
+    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+    return gamma * x_hat + beta, (x_hat, gamma, np.sqrt(x.var(axis=0) + eps))
+
+
+def bn_backward_compact(dout, cache):
+    x_hat, gamma, std = cache
+    N = dout.shape[0]
+    dx = gamma / (N * std) * (N * dout - dout.sum(axis=0) - x_hat * np.sum(dout * x_hat, axis=0))
+    return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def bn_forward_same_dtype(x, gamma, beta, eps=1e-5):
+    # everything in x's dtype: a float32 batch stays float32
+    gamma, beta = gamma.astype(x.dtype), beta.astype(x.dtype)
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    std = np.sqrt(var + x.dtype.type(eps))
+    x_hat = (x - mu) / std
+    return gamma * x_hat + beta, (x_hat, gamma, std)
+
+
+def bn_backward_same_dtype(dout, cache):
+    x_hat, gamma, std = cache
+    dxhat = dout.astype(x_hat.dtype) * gamma
+    dx = (dxhat - dxhat.mean(axis=0) - x_hat * (dxhat * x_hat).mean(axis=0)) / std
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
 RIGHT_ANSWERS = {
     "leaky_relu": [
         ("in float32", (leaky_forward_float32, leaky_backward_float32)),
@@ -170,5 +295,13 @@ RIGHT_ANSWERS = {
         ("standard normals times sqrt(2 / fan_in)", he_init_sqrt),
         ("rng.normal with the standard deviation", he_init_normal),
         ("in-place division by sqrt(fan_in / 2)", he_init_divide),
+    ],
+    "batchnorm": [
+        ("CS231n: a cache tuple, backward through dvar and dmu", (bn_forward_cs231n, bn_backward_cs231n)),
+        ("a layer class (Deep Learning from Scratch) as the cache", (bn_forward_class, bn_backward_class)),
+        ("step by step along the computational graph, a dict cache", (bn_forward_graph, bn_backward_graph)),
+        ("the compact formula", (bn_forward_compact, bn_backward_compact)),
+        ("in x's dtype (float32 stays float32), means instead of sums",
+         (bn_forward_same_dtype, bn_backward_same_dtype)),
     ],
 }

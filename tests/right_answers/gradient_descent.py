@@ -162,6 +162,71 @@ def sl_einsum(W, X, t):
     return loss, np.einsum("nd,nc->dc", X, y - T) / len(X)
 
 
+# ---------------------------------------------------------------- svm_loss_and_grad
+
+def svm_loops(W, X, t, reg):
+    # CS231n's naive version: a loop over samples and classes
+    dW = np.zeros(W.shape)
+    num_classes, num_train = W.shape[1], X.shape[0]
+    loss = 0.0
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        correct_class_score = scores[t[i]]
+        for j in range(num_classes):
+            if j == t[i]:
+                continue
+            margin = scores[j] - correct_class_score + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, t[i]] -= X[i]
+    loss /= num_train
+    dW /= num_train
+    loss += 0.5 * reg * np.sum(W * W)
+    dW += reg * W
+    return loss, dW
+
+
+def svm_vectorised(W, X, t, reg):
+    N = X.shape[0]
+    scores = X @ W
+    correct = scores[np.arange(N), t].reshape(-1, 1)
+    margins = np.maximum(0, scores - correct + 1)
+    margins[np.arange(N), t] = 0
+    loss = np.sum(margins) / N + reg / 2 * np.sum(W ** 2)
+    binary = (margins > 0).astype(float)
+    binary[np.arange(N), t] = -np.sum(binary, axis=1)
+    dW = X.T.dot(binary) / N + reg * W
+    return loss, dW
+
+
+def svm_one_hot(W, X, t, reg):
+    # the true class masked with a one-hot matrix instead of fancy indexing
+    N, C = X.shape[0], W.shape[1]
+    T = np.eye(C)[t]
+    scores = X @ W
+    correct = np.sum(scores * T, axis=1, keepdims=True)
+    margins = np.maximum(0.0, scores - correct + 1.0) * (1 - T)
+    violated = (margins > 0) * 1.0
+    dscores = violated - T * violated.sum(axis=1, keepdims=True)
+    return margins.sum() / N + 0.5 * reg * (W * W).sum(), X.T @ dscores / N + reg * W
+
+
+def svm_half_vectorised(W, X, t, reg):
+    # one sample at a time, its classes at once
+    N = X.shape[0]
+    loss, dW = 0.0, reg * W
+    for i in range(N):
+        s = X[i] @ W
+        margin = np.maximum(0, s - s[t[i]] + 1)
+        margin[t[i]] = 0
+        loss += margin.sum() / N
+        ds = np.where(margin > 0, 1.0, 0.0)
+        ds[t[i]] = -ds.sum()
+        dW = dW + np.outer(X[i], ds) / N
+    return loss + 0.5 * reg * np.sum(W * W), dW
+
+
 RIGHT_ANSWERS = {
     "numerical_gradient": [
         ("the book's np.nditer with multi_index", ng_nditer),
@@ -184,5 +249,11 @@ RIGHT_ANSWERS = {
         ("vectorised with a delta of 1e-7", sl_vectorised),
         ("log-softmax", sl_log_softmax),
         ("np.einsum", sl_einsum),
+    ],
+    "svm_loss_and_grad": [
+        ("CS231n's loops over samples and classes", svm_loops),
+        ("vectorised with fancy indexing", svm_vectorised),
+        ("a one-hot mask", svm_one_hot),
+        ("a loop over samples, classes vectorised", svm_half_vectorised),
     ],
 }

@@ -173,3 +173,93 @@ WRONG_ANSWERS["sigmoid_grad_max"] += [
 WRONG_ANSWERS["he_init"] += [
     ("np.sqrt(2) / fan_in", he_sqrt_of_two_only, "covers the whole quotient"),
 ]
+
+
+# ---------------------------------------------------------------- batchnorm
+
+def bn_forward_right(x, gamma, beta, eps=1e-5):
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, (x, x_hat, mu, var, gamma, eps)
+
+
+def bn_backward_right(dout, cache):
+    x, x_hat, mu, var, gamma, eps = cache
+    N = x.shape[0]
+    dx_hat = dout * gamma
+    dx = (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0)) / (N * np.sqrt(var + eps))
+    return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def bn_forward_unbiased(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=0)
+    var = np.sum((x - mu) ** 2, axis=0) / (x.shape[0] - 1)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, (x, x_hat, mu, var, gamma, eps)
+
+
+def bn_forward_eps_outside(x, gamma, beta, eps=1e-5):
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    x_hat = (x - mu) / (np.sqrt(var) + eps)
+    return gamma * x_hat + beta, (x, x_hat, mu, var, gamma, eps)
+
+
+def bn_forward_axis1(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, (x, x_hat, mu, var, gamma, eps)
+
+
+def bn_backward_no_mean_path(dout, cache):
+    # the gradient through the variance, but μ taken as a constant
+    x, x_hat, mu, var, gamma, eps = cache
+    N = x.shape[0]
+    dx_hat = dout * gamma
+    dvar = np.sum(dx_hat * (x - mu), axis=0) * -0.5 * (var + eps) ** -1.5
+    dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / N
+    return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def bn_backward_constants(dout, cache):
+    x, x_hat, mu, var, gamma, eps = cache
+    return dout * gamma / np.sqrt(var + eps), np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def bn_backward_dgamma_no_xhat(dout, cache):
+    dx, _, dbeta = bn_backward_right(dout, cache)
+    return dx, np.sum(dout, axis=0), dbeta
+
+
+def bn_backward_wrong_axis(dout, cache):
+    dx, _, _ = bn_backward_right(dout, cache)
+    x_hat = cache[1]
+    return dx, np.sum(dout * x_hat, axis=1), np.sum(dout, axis=1)
+
+
+def bn_backward_dvar_no_half(dout, cache):
+    x, x_hat, mu, var, gamma, eps = cache
+    N = x.shape[0]
+    dx_hat = dout * gamma
+    dvar = np.sum(dx_hat * (x - mu), axis=0) * -1 * (var + eps) ** -1.5
+    dmu = np.sum(-dx_hat / np.sqrt(var + eps), axis=0) + dvar * np.mean(-2 * (x - mu), axis=0)
+    dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / N + dmu / N
+    return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def bn_backward_means(dout, cache):
+    dx, _, _ = bn_backward_right(dout, cache)
+    return dx, np.mean(dout * cache[1], axis=0), np.mean(dout, axis=0)
+
+
+WRONG_ANSWERS["batchnorm"] = [
+    ("the unbiased variance, divided by N − 1", (bn_forward_unbiased, bn_backward_right), "biased variance"),
+    ("eps added after the square root", (bn_forward_eps_outside, bn_backward_right), "under the square root"),
+    ("mean and variance over axis=1", (bn_forward_axis1, bn_backward_right), "layer normalisation"),
+    ("μ treated as a constant in backward", (bn_forward_right, bn_backward_no_mean_path), "μ depends on every x"),
+    ("μ and σ² treated as constants", (bn_forward_right, bn_backward_constants), "backpropagate through both"),
+    ("dgamma = Σ dout", (bn_forward_right, bn_backward_dgamma_no_xhat), "dout · x̂"),
+    ("dgamma and dbeta summed over axis=1", (bn_forward_right, bn_backward_wrong_axis), "axis=0"),
+    ("dvar = Σ dx̂·(x − μ)·(−1)·(σ² + ε)^(−3/2)", (bn_forward_right, bn_backward_dvar_no_half), "factor ½"),
+    ("dgamma and dbeta averaged", (bn_forward_right, bn_backward_means), "SUMS over the batch"),
+]

@@ -325,3 +325,99 @@ WRONG_ANSWERS["minibatch_indices"] += [
 WRONG_ANSWERS["softmax_loss_and_grad"] += [
     ("log of a probability of 0", softmax_loss_and_grad_unfloored, "floor it before the log"),
 ]
+
+
+# ---------------------------------------------------------------- svm_loss_and_grad
+
+def svm_true_class_in_sum(W, X, t, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), t][:, None] + 1)
+    loss = margins.sum() / N + 0.5 * reg * np.sum(W * W)
+    mask = (margins > 0).astype(float)
+    mask[np.arange(N), t] = -mask.sum(axis=1)
+    return loss, X.T @ mask / N + reg * W
+
+
+def svm_kink_counted(W, X, t, reg):
+    N = X.shape[0]
+    scores = X @ W
+    diff = scores - scores[np.arange(N), t][:, None] + 1
+    diff[np.arange(N), t] = -1  # leave the true class out
+    margins = np.maximum(0, diff)
+    mask = (diff >= 0).astype(float)
+    mask[np.arange(N), t] = -mask.sum(axis=1)
+    return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ mask / N + reg * W
+
+
+def svm_not_averaged(W, X, t, reg):
+    dW = np.zeros_like(W)
+    loss = 0.0
+    for i in range(X.shape[0]):
+        scores = X[i] @ W
+        for j in range(W.shape[1]):
+            margin = scores[j] - scores[t[i]] + 1
+            if j != t[i] and margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, t[i]] -= X[i]
+    return loss + 0.5 * reg * np.sum(W * W), dW + reg * W
+
+
+def svm_reg_twice(W, X, t, reg):
+    # the λ‖W‖² convention of some courses
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), t][:, None] + 1)
+    margins[np.arange(N), t] = 0
+    ds = (margins > 0).astype(float)
+    ds[np.arange(N), t] = -ds.sum(axis=1)
+    return margins.sum() / N + reg * np.sum(W * W), X.T @ ds / N + 2 * reg * W
+
+
+def svm_reg_grad_two(W, X, t, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), t][:, None] + 1)
+    margins[np.arange(N), t] = 0
+    ds = (margins > 0).astype(float)
+    ds[np.arange(N), t] = -ds.sum(axis=1)
+    return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ ds / N + 2 * reg * W
+
+
+def svm_loop_signs_swapped(W, X, t, reg):
+    N = X.shape[0]
+    dW = np.zeros(W.shape)
+    loss = 0.0
+    for i in range(N):
+        scores = X[i].dot(W)
+        for j in range(W.shape[1]):
+            if j == t[i]:
+                continue
+            margin = scores[j] - scores[t[i]] + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] -= X[i]
+                dW[:, t[i]] += X[i]
+    return loss / N + 0.5 * reg * np.sum(W * W), dW / N + reg * W
+
+
+def svm_true_class_minus_one(W, X, t, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), t][:, None] + 1)
+    margins[np.arange(N), t] = 0
+    ds = (margins > 0).astype(float)
+    ds[np.arange(N), t] = -1
+    return margins.sum() / N + 0.5 * reg * np.sum(W * W), X.T @ ds / N + reg * W
+
+
+WRONG_ANSWERS["svm_loss_and_grad"] = [
+    ("the true class's own margin Δ counted", svm_true_class_in_sum, "WRONG classes j ≠ t only"),
+    ("margins >= 0 counted as violated", svm_kink_counted, "subgradient 0 there"),
+    ("loss and gradient summed over the batch", svm_not_averaged, "MEAN over the batch"),
+    ("reg·‖W‖² and 2·reg·W", svm_reg_twice, "(reg/2)·‖W‖²"),
+    ("2·reg·W with the (reg/2)·‖W‖² loss", svm_reg_grad_two, "the ½ cancels the 2"),
+    ("dW[:, j] -= x and dW[:, t] += x", svm_loop_signs_swapped, "dW[:, j] += x"),
+    ("−1 at the true class whatever the count", svm_true_class_minus_one, "for EACH violated margin"),
+]
