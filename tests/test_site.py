@@ -277,7 +277,8 @@ def test_glossary_has_the_notes_terms_and_links_every_lecture():
     assert len(table_lines) == len(rows), "a glossary row does not have its 4 columns (a | inside a formula?)"
     assert len({english for english, _, _ in rows}) == len(rows), "a term is listed twice"
     korean = " ".join(k for _, k, _ in rows)
-    for term in ("손실 함수", "경사 하강법", "역전파", "기울기 소실", "드롭아웃", "합성곱", "활성화 함수", "과적합", "학습률"):
+    for term in ("손실 함수", "경사 하강법", "역전파", "기울기 소실", "드롭아웃", "합성곱", "활성화 함수", "과적합",
+                 "학습률"):
         assert term in korean, f"the glossary lacks {term}"
     for lecture in NOTEBOOKS:
         if lecture.stem != GLOSSARY:
