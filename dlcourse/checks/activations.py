@@ -1,12 +1,14 @@
-"""Exercises of lecture 04: Leaky ReLU, PReLU (with the gradient of its learned slope), the sigmoid's largest
-derivative, He initialisation, and batch normalisation's forward and backward passes.
+"""Exercises of lecture 04: Leaky ReLU, PReLU (with the gradient of its learned slope), measuring the gradient
+norms of a deep network layer by layer (the vanishing-gradient curve), and batch normalisation's forward and
+backward passes.
 """
 import numpy as np
 
-from .core import Case, Exercise, Mistake, Rng, Unsupported, chained, compare, register, require
+from .core import Case, Exercise, Mistake, Unsupported, chained, compare, register, require
 
 # library objects that would hand over an answer while a notebook is graded (dlcourse.grader hides them)
 HIDE_WHILE_GRADING = {
+    "layer_gradient_norms": ("widgets.activations.layer_statistics", "widgets.activations.draw_gradient_norms"),
     "batchnorm": ("layers.BatchNorm", "naive.BatchNorm"),
 }
 
@@ -34,11 +36,6 @@ def _prelu_backward(dout, x, alpha):
     return np.where(negative, alpha * dout, dout), np.where(negative, dout * x, 0.0).sum(axis=0)
 
 
-def _he_init(fan_in, fan_out, rng):
-    """W = rng.standard_normal((fan_in, fan_out)) · sqrt(2 / fan_in): variance 2 / fan_in for ReLU layers."""
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
-
-
 # ---------------------------------------------------------------- contracts: what the task promises about inputs
 
 def _leaky_contract(*arrays_and_alpha):
@@ -51,11 +48,6 @@ def _prelu_contract(*arrays_and_alpha):
     *arrays, alpha = arrays_and_alpha
     require(all(np.ndim(a) == 2 and np.shape(a) == np.shape(arrays[0]) for a in arrays), "x (and dout): (N, D)")
     require(np.shape(alpha) == (np.shape(arrays[0])[1],), "alpha: (D,)")
-
-
-def _he_contract(fan_in, fan_out, rng):
-    require(isinstance(fan_in, int) and isinstance(fan_out, int) and fan_in > 0 and fan_out > 0,
-            "fan_in, fan_out: ints > 0")
 
 
 def _backward_kink(case):
@@ -184,87 +176,6 @@ register(Exercise(
                 "at exactly x == 0 the task takes the slope alpha: dx = dout only where x > 0, alpha * dout where x "
                 "<= 0"),
     ],
-))
-
-
-# ---------------------------------------------------------------- sigmoid_grad_max
-
-register(Exercise(
-    name="sigmoid_grad_max",
-    functions="sigmoid_grad_max",
-    reference=0.25,
-    points=1,
-    value=True,
-    public=[Case(label="the largest value of σ'(x) = σ(x)(1 − σ(x)) over all real x")],
-    mistakes=[
-        Mistake("the notes' rounding", lambda: 0.24,
-                "0.24 is a rough reading of a plot; compute it: the maximum is at x = 0, where σ(0) = 0.5"),
-        Mistake("σ(0) itself", lambda: 0.5,
-                "0.5 is σ(0), the value of the sigmoid; its derivative there is σ(0)·(1 − σ(0))"),
-        Mistake("ReLU's slope", lambda: 1.0,
-                "1 is ReLU's derivative for x > 0; the sigmoid's derivative never gets that large"),
-        Mistake("σ'(1)", lambda: 0.19661193324148185,
-                "0.1966 is σ'(1), the slope at x = 1; the slope is largest at x = 0: σ(0)·(1 − σ(0))"),
-    ],
-    rtol=1e-3,  # a maximum read off a fine grid is fine
-))
-
-
-# ---------------------------------------------------------------- he_init
-
-def _compare_weights(case, expected, got, default):
-    """The default comparison, plus a hint when the weights have the right scale but other numbers: another
-    generator (np.random) was used instead of the rng argument."""
-    reason = default(expected, got)
-    if reason is None or not isinstance(got, np.ndarray) or got.shape != expected.shape or got.size < 1000:
-        return reason  # with fewer draws their spread says too little about the scale
-    scale = np.sqrt(2.0 / case.args[0])  # He's standard deviation; Xavier's and the others are 20% off or more
-    if 0.9 < np.sqrt(np.mean(got.astype(np.float64) ** 2)) / scale < 1.1:
-        reason += ("\n  hint: the weights have the right scale but other numbers: draw them from the rng you are "
-                   "given, rng.standard_normal((fan_in, fan_out)), not from np.random, so one seed gives one set of "
-                   "weights")
-    return reason
-
-
-register(Exercise(
-    name="he_init",
-    contract=_he_contract,
-    functions="he_init",
-    reference=_he_init,
-    points=1,
-    public=[
-        Case((64, 100, Rng(1)), label="fan_in = 64 (the digits' pixels), fan_out = 100"),
-        Case((3, 2, Rng(0)), label="fan_in = 3, fan_out = 2, rng = np.random.default_rng(0)"),
-        Case((100, 10, Rng(2)), label="fan_in = 100, fan_out = 10"),
-    ],
-    hidden=lambda rng: [Case((int(a), int(b), Rng(int(s))), label=f"fan_in = {a}, fan_out = {b}")
-                        for a, b, s in zip(rng.integers(2, 200, size=3), rng.integers(2, 200, size=3),
-                                           rng.integers(0, 10_000, size=3))],
-    mistakes=[
-        Mistake("variance instead of standard deviation",
-                lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * (2.0 / fan_in),
-                "2 / fan_in is the VARIANCE; scale the standard normal draws by its square root, np.sqrt(2 / fan_in)"),
-        Mistake("Xavier's scale",
-                lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in),
-                "sqrt(1 / fan_in) is Xavier's scale (for sigmoid/tanh); He's scale for ReLU is sqrt(2 / fan_in): "
-                "ReLU zeroes half of its inputs, so the variance needs the factor 2"),
-        Mistake("fan_out", lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_out),
-                "scale by the number of INPUTS of the layer: np.sqrt(2 / fan_in)"),
-        Mistake("Glorot's scale",
-                lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / (fan_in + fan_out)),
-                "sqrt(2 / (fan_in + fan_out)) is Glorot's (Xavier) normal; He's is np.sqrt(2 / fan_in)"),
-        Mistake("transposed shape",
-                lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in),
-                "W maps fan_in inputs to fan_out outputs, x · W, so its shape is (fan_in, fan_out)"),
-        Mistake("drawn transposed",
-                lambda fan_in, fan_out, rng: rng.standard_normal((fan_out, fan_in)).T * np.sqrt(2.0 / fan_in),
-                "draw exactly rng.standard_normal((fan_in, fan_out)): drawing (fan_out, fan_in) and transposing "
-                "puts the same numbers in other places"),
-        Mistake("sqrt of 2 only",
-                lambda fan_in, fan_out, rng: rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in,
-                "the square root covers the whole quotient: np.sqrt(2 / fan_in), not np.sqrt(2) / fan_in"),
-    ],
-    compare=_compare_weights,
 ))
 
 
@@ -469,4 +380,150 @@ register(Exercise(
                 "dgamma and dbeta are SUMS over the batch, not means: the 1/N of the loss is already inside dout"),
     ],
     compare=_compare_batchnorm,
+))
+
+
+# ---------------------------------------------------------------- layer_gradient_norms
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+# activation name -> (f(a), f'(a) from the pre-activation a and the output h = f(a))
+ACTIVATIONS = {
+    "sigmoid": (_sigmoid, lambda a, h: h * (1.0 - h)),
+    "tanh": (np.tanh, lambda a, h: 1.0 - h ** 2),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda a, h: (a > 0).astype(np.float64)),
+}
+
+
+def _layer_gradient_norms(weights, x, dout, activation="sigmoid"):
+    """‖∂L/∂W_l‖ (Frobenius) for h_l = f(h_{l−1} · W_l), h_0 = x, given dout = ∂L/∂h_L; first layer first."""
+    f, df = ACTIVATIONS[activation]
+    h, stored = np.asarray(x, dtype=np.float64), []
+    for W in weights:
+        a = h @ W
+        stored.append((h, a, f(a)))
+        h = stored[-1][2]
+    grad, norms = dout, []
+    for W, (h_in, a, h_out) in zip(reversed(weights), reversed(stored)):
+        da = grad * df(a, h_out)
+        norms.append(np.linalg.norm(h_in.T @ da))
+        grad = da @ W.T
+    return np.array(norms[::-1])
+
+
+def _norms_variant(change):
+    """The reference with one step changed, as learners change it."""
+    def wrong(weights, x, dout, activation="sigmoid"):
+        f, df = ACTIVATIONS[activation]
+        if change == "derivative from a" and activation != "relu":
+            df = {"sigmoid": lambda a, h: a * (1.0 - a), "tanh": lambda a, h: 1.0 - a ** 2}[activation]
+        if change == "sigmoid twice" and activation == "sigmoid":
+            df = lambda a, h: _sigmoid(h) * (1.0 - _sigmoid(h))  # noqa: E731
+        if change == "relu mask from h" and activation == "relu":
+            df = lambda a, h: (h >= 0).astype(np.float64)  # noqa: E731
+        h, stored = np.asarray(x, dtype=np.float64), []
+        for W in weights:
+            a = h @ W
+            stored.append((h, a, f(a)))
+            h = stored[-1][2]
+        grad, norms = dout, []
+        for W, (h_in, a, h_out) in zip(reversed(weights), reversed(stored)):
+            da = grad if change == "no local derivative" else grad * df(a, h_out)
+            dW = h_in.T @ da
+            norms.append({"gradient at h": np.linalg.norm(grad), "gradient at a": np.linalg.norm(da),
+                          "squared": np.sum(dW ** 2), "largest entry": np.abs(dW).max(),
+                          "mean": np.abs(dW).mean()}.get(change, np.linalg.norm(dW)))
+            grad = (grad if change == "passed on before the derivative" else da) @ W.T
+        return np.array(norms if change == "last layer first" else norms[::-1])
+    return wrong
+
+
+def _norms_contract(weights, x, dout, activation="sigmoid"):
+    require(isinstance(weights, list) and len(weights) >= 1 and all(np.ndim(W) == 2 for W in weights),
+            "weights: a list of 2-D arrays")
+    require(np.ndim(x) == 2 and np.shape(x)[1] == weights[0].shape[0], "x: (N, D) with D = W_1's rows")
+    require(all(a.shape[1] == b.shape[0] for a, b in zip(weights, weights[1:])), "W_l: (H_{l-1}, H_l)")
+    require(np.shape(dout) == (np.shape(x)[0], weights[-1].shape[1]), "dout: (N, H_L)")
+    require(activation in ACTIVATIONS, f"activation: one of {list(ACTIVATIONS)}")
+
+
+def _norms_case(rng, n, sizes, scale, activation, label, default=False):
+    weights = [rng.standard_normal((a, b)) * (scale if isinstance(scale, float) else scale(a))
+               for a, b in zip(sizes[:-1], sizes[1:])]
+    args = (weights, rng.standard_normal((n, sizes[0])), rng.standard_normal((n, sizes[-1])))
+    return Case(args if default else args + (activation,), label=label)
+
+
+def _norms_public():
+    rng = np.random.default_rng(4)
+    relu = _norms_case(rng, 4, [3, 4, 2], 1.0, "relu", "relu, 2 layers; sample 0 is all zeros, so its "
+                                                       "pre-activations are exactly 0 (ReLU's kink: derivative 0)")
+    relu.args[1][0] = 0.0
+    return [
+        Case(([np.array([[1.0, -1.0, 0.5], [0.5, 2.0, -1.0]]), np.array([[1.0, 0.0], [-1.0, 1.0], [0.5, 0.5]])],
+              np.array([[1.0, 2.0], [0.0, -1.0], [2.0, 0.5]]), np.array([[1.0, -1.0], [0.5, 0.0], [-0.5, 2.0]]),
+              "sigmoid"),
+             label="sigmoid, 2 layers: W_1 (2, 3), W_2 (3, 2), a batch of 3"),
+        _norms_case(rng, 5, [4, 3, 3, 2], 1.0, "tanh", "tanh, 3 layers"),
+        relu,
+        _norms_case(rng, 8, [6] * 9, 1.0, "sigmoid",
+                    "8 sigmoid layers of width 6 with std-1 weights: the norms shrink layer by layer"),
+        _norms_case(rng, 3, [2, 3, 2], 1.0, "sigmoid", "activation left out: the default is sigmoid", default=True),
+    ]
+
+
+def _norms_hidden(rng):
+    return [
+        _norms_case(rng, 16, [10] * 6, lambda fan_in: np.sqrt(1.0 / fan_in), "sigmoid", "sigmoid, Xavier, 5 layers"),
+        _norms_case(rng, 4, [5, 7, 3, 6], 1.0, "tanh", "tanh, 3 layers of different widths"),
+        _norms_case(rng, 10, [8] * 5, lambda fan_in: np.sqrt(2.0 / fan_in), "relu", "relu, He, 4 layers"),
+        _norms_case(rng, 1, [3, 4], 1.0, "sigmoid", "one layer, one sample"),
+    ]
+
+
+register(Exercise(
+    name="layer_gradient_norms",
+    contract=_norms_contract,
+    boundaries={"activation left out (the default)": lambda case: len(case.args) == 3,
+                "a ReLU pre-activation exactly 0": lambda case: case.args[-1] == "relu" and bool(
+                    np.any(np.asarray(case.args[1]) @ case.args[0][0] == 0)),
+                "one layer": lambda case: len(case.args[0]) == 1,
+                "layers of different widths": lambda case: len({W.shape[1] for W in case.args[0]}) > 1},
+    functions="layer_gradient_norms",
+    reference=_layer_gradient_norms,
+    points=3,
+    public=_norms_public(),
+    hidden=_norms_hidden,
+    mistakes=[
+        Mistake("last layer first", _norms_variant("last layer first"),
+                "return the norms in the order of the layers, the first layer (next to the input) first: "
+                "the backward pass meets them last to first, so reverse the list"),
+        Mistake("norm of the gradient at the outputs", _norms_variant("gradient at h"),
+                "measure the WEIGHTS' gradient ∂L/∂W_l = h_{l−1}ᵀ · ∂L/∂a_l of each layer, not the gradient "
+                "arriving at the layer's output"),
+        Mistake("norm of the gradient at the pre-activations", _norms_variant("gradient at a"),
+                "∂L/∂a_l is the gradient at the pre-activation; the weights' gradient is h_{l−1}ᵀ · ∂L/∂a_l "
+                "(the layer's input transposed times it)"),
+        Mistake("squared norm", _norms_variant("squared"),
+                "the norm is the square root of the sum of squares: np.linalg.norm(dW)"),
+        Mistake("largest entry", _norms_variant("largest entry"),
+                "use the Frobenius norm of the whole gradient, np.linalg.norm(dW), not its largest entry"),
+        Mistake("mean of the entries", _norms_variant("mean"),
+                "use the Frobenius norm of the whole gradient, np.linalg.norm(dW), not the mean of its entries"),
+        Mistake("ReLU mask from the output", _norms_variant("relu mask from h"),
+                "ReLU's output is never negative, so h >= 0 masks nothing: pass the gradient where the "
+                "pre-activation a > 0 (0 at a == 0)"),
+        Mistake("no local derivative", _norms_variant("no local derivative"),
+                "the gradient must go back through each activation: multiply by its derivative f'(a) before "
+                "computing dW (that factor, at most 1/4 for the sigmoid, is what makes gradients vanish)"),
+        Mistake("passed on before the derivative", _norms_variant("passed on before the derivative"),
+                "pass on ∂L/∂h_{l−1} = (∂L/∂a_l) · W_lᵀ, AFTER multiplying by the activation's derivative"),
+        Mistake("derivative from the pre-activation", _norms_variant("derivative from a"),
+                "h(1 − h) (sigmoid) and 1 − h² (tanh) take the layer's OUTPUT h = f(a), not the pre-activation a"),
+        Mistake("sigmoid applied twice", _norms_variant("sigmoid twice"),
+                "the sigmoid's derivative is h·(1 − h) with h the output you already have: do not apply the "
+                "sigmoid to h again"),
+    ],
 ))

@@ -112,31 +112,6 @@ def prelu_backward_einsum(dout, x, alpha):
     return [dx, dalpha]  # a list instead of a tuple
 
 
-# ---------------------------------------------------------------- sigmoid_grad_max
-
-SIGMOID_GRAD_MAX_EXACT = 0.25
-_grid = np.linspace(-10, 10, 200001)
-SIGMOID_GRAD_MAX_GRID = float(np.max(1 / (1 + np.exp(-_grid)) * (1 - 1 / (1 + np.exp(-_grid)))))
-SIGMOID_GRAD_MAX_MATH = (1 / (1 + math.exp(0))) * (1 - 1 / (1 + math.exp(0)))
-
-
-# ---------------------------------------------------------------- he_init
-
-def he_init_sqrt(fan_in, fan_out, rng):
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
-
-
-def he_init_normal(fan_in, fan_out, rng):
-    # rng.normal(0, std) draws the same standard normals, scaled by std
-    return rng.normal(0.0, math.sqrt(2 / fan_in), size=(fan_in, fan_out))
-
-
-def he_init_divide(fan_in, fan_out, rng):
-    W = rng.standard_normal(size=(fan_in, fan_out))
-    W /= np.sqrt(fan_in / 2)
-    return W
-
-
 # ---------------------------------------------------------------- float32 (one rounding per value: within tolerance)
 
 def leaky_forward_float32(x, alpha):
@@ -273,6 +248,99 @@ def bn_backward_same_dtype(dout, cache):
     return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
 
 
+# ---------------------------------------------------------------- layer_gradient_norms
+
+def norms_lists(weights, x, dout, activation="sigmoid"):
+    inputs, outputs, pre = [], [], []
+    h = x
+    for W in weights:
+        inputs.append(h)
+        a = h @ W
+        pre.append(a)
+        if activation == "sigmoid":
+            h = 1 / (1 + np.exp(-a))
+        elif activation == "tanh":
+            h = np.tanh(a)
+        else:
+            h = np.maximum(0, a)
+        outputs.append(h)
+    norms = [0.0] * len(weights)
+    grad = dout
+    for l in range(len(weights) - 1, -1, -1):
+        if activation == "sigmoid":
+            grad = grad * outputs[l] * (1 - outputs[l])
+        elif activation == "tanh":
+            grad = grad * (1 - outputs[l] ** 2)
+        else:
+            grad = grad * (pre[l] > 0)
+        norms[l] = np.linalg.norm(inputs[l].T @ grad)
+        grad = grad @ weights[l].T
+    return np.array(norms)
+
+
+class MatMul:
+    def __init__(self, W):
+        self.W, self.x, self.dW = W, None, None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        return dout @ self.W.T
+
+
+class Activation:
+    def __init__(self, name):
+        self.name, self.a, self.out = name, None, None
+
+    def forward(self, a):
+        self.a = a
+        if self.name == "sigmoid":
+            self.out = 1 / (1 + np.exp(-a))
+        elif self.name == "tanh":
+            self.out = np.tanh(a)
+        else:
+            self.out = np.where(a > 0, a, 0.0)
+        return self.out
+
+    def backward(self, dout):
+        if self.name == "sigmoid":
+            return dout * self.out * (1.0 - self.out)
+        if self.name == "tanh":
+            return dout * (1.0 - self.out ** 2)
+        return np.where(self.a > 0, dout, 0.0)
+
+
+def norms_layer_classes(weights, x, dout, activation="sigmoid"):
+    layers = []
+    for W in weights:
+        layers += [MatMul(W), Activation(activation)]
+    for layer in layers:
+        x = layer.forward(x)
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return np.array([math.sqrt(float(np.sum(layer.dW ** 2))) for layer in layers[::2]])
+
+
+def norms_dict_of_derivatives(weights, x, dout, activation="sigmoid"):
+    functions = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "tanh": np.tanh, "relu": lambda a: a * (a > 0)}
+    slopes = {"sigmoid": lambda a: functions["sigmoid"](a) * (1 - functions["sigmoid"](a)),
+              "tanh": lambda a: 1 / np.cosh(a) ** 2, "relu": lambda a: (a > 0) * 1.0}
+    cache = []
+    for W in weights:
+        a = x @ W
+        cache.append((x, a))
+        x = functions[activation](a)
+    result = []
+    for W, (x_in, a) in zip(weights[::-1], cache[::-1]):
+        delta = dout * slopes[activation](a)
+        result.append(np.sqrt(np.sum((x_in.T @ delta) ** 2)))
+        dout = delta @ W.T
+    return np.array(list(reversed(result)))
+
+
 RIGHT_ANSWERS = {
     "leaky_relu": [
         ("in float32", (leaky_forward_float32, leaky_backward_float32)),
@@ -286,16 +354,6 @@ RIGHT_ANSWERS = {
         ("loops over samples and units", (prelu_forward_loops, prelu_backward_loops)),
         ("a float mask, np.einsum, returned as a list", (prelu_forward_mask, prelu_backward_einsum)),
     ],
-    "sigmoid_grad_max": [
-        ("exact", SIGMOID_GRAD_MAX_EXACT),
-        ("read off a fine grid", SIGMOID_GRAD_MAX_GRID),
-        ("σ(0)(1 − σ(0)) with math", SIGMOID_GRAD_MAX_MATH),
-    ],
-    "he_init": [
-        ("standard normals times sqrt(2 / fan_in)", he_init_sqrt),
-        ("rng.normal with the standard deviation", he_init_normal),
-        ("in-place division by sqrt(fan_in / 2)", he_init_divide),
-    ],
     "batchnorm": [
         ("CS231n: a cache tuple, backward through dvar and dmu", (bn_forward_cs231n, bn_backward_cs231n)),
         ("a layer class (Deep Learning from Scratch) as the cache", (bn_forward_class, bn_backward_class)),
@@ -303,5 +361,10 @@ RIGHT_ANSWERS = {
         ("the compact formula", (bn_forward_compact, bn_backward_compact)),
         ("in x's dtype (float32 stays float32), means instead of sums",
          (bn_forward_same_dtype, bn_backward_same_dtype)),
+    ],
+    "layer_gradient_norms": [
+        ("lists of inputs and outputs, a loop backwards", norms_lists),
+        ("a class per layer (Deep Learning from Scratch)", norms_layer_classes),
+        ("dicts of activations and derivatives from a", norms_dict_of_derivatives),
     ],
 }

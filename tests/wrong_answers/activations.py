@@ -84,32 +84,6 @@ def prelu_forward_relu(x, alpha):
     return x * (x > 0)
 
 
-# ---------------------------------------------------------------- he_init
-
-def he_right(fan_in, fan_out, rng):
-    return rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out))
-
-
-def he_variance(fan_in, fan_out, rng):
-    return rng.normal(0.0, 2 / fan_in, size=(fan_in, fan_out))
-
-
-def he_xavier(fan_in, fan_out, rng):
-    return rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)
-
-
-def he_fan_out(fan_in, fan_out, rng):
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_out)
-
-
-def he_global_random(fan_in, fan_out, rng):
-    return np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in)
-
-
-def he_transposed(fan_in, fan_out, rng):
-    return rng.standard_normal((fan_out, fan_in)) * np.sqrt(2 / fan_in)
-
-
 WRONG_ANSWERS = {
     "leaky_relu": [
         ("plain ReLU forward", (leaky_forward_relu, leaky_backward_right), "multiplied by the slope alpha"),
@@ -127,19 +101,6 @@ WRONG_ANSWERS = {
         ("one dalpha for all units", (prelu_forward_right, prelu_backward_dalpha_scalar), "one value per unit"),
         ("dx of plain ReLU", (prelu_forward_right, prelu_backward_dx_relu), "alpha * dout"),
     ],
-    "sigmoid_grad_max": [
-        ("the notes' 0.24", 0.24, "compute it"),
-        ("σ(0) instead of σ'(0)", 0.5, "value of the sigmoid"),
-        ("ReLU's slope", 1, "ReLU's derivative"),
-        ("a string", "0.25", "expected a number"),
-    ],
-    "he_init": [
-        ("variance used as the standard deviation", he_variance, "square root"),
-        ("Xavier's scale", he_xavier, "Xavier"),
-        ("scaled by fan_out", he_fan_out, "number of INPUTS"),
-        ("the global numpy generator", he_global_random, "not from np.random"),
-        ("shape (fan_out, fan_in)", he_transposed, "(fan_in, fan_out)"),
-    ],
 }
 
 
@@ -156,22 +117,12 @@ def prelu_backward_kink_positive(dout, x, alpha):
     return dx, np.sum(np.where(x <= 0, dout * x, 0), axis=0)
 
 
-def he_sqrt_of_two_only(fan_in, fan_out, rng):
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2) / fan_in
-
-
 WRONG_ANSWERS["leaky_relu"] += [
     ("dx[x < 0] *= alpha keeps dout at x == 0", (leaky_forward_right, leaky_backward_kink_positive),
      "at exactly x == 0"),
 ]
 WRONG_ANSWERS["prelu"] += [
     ("x >= 0 passes dout at the kink", (prelu_forward_right, prelu_backward_kink_positive), "at exactly x == 0"),
-]
-WRONG_ANSWERS["sigmoid_grad_max"] += [
-    ("σ'(1) read from a table", 0.19661193324148185, "σ'(1)"),
-]
-WRONG_ANSWERS["he_init"] += [
-    ("np.sqrt(2) / fan_in", he_sqrt_of_two_only, "covers the whole quotient"),
 ]
 
 
@@ -262,4 +213,114 @@ WRONG_ANSWERS["batchnorm"] = [
     ("dgamma and dbeta summed over axis=1", (bn_forward_right, bn_backward_wrong_axis), "axis=0"),
     ("dvar = Σ dx̂·(x − μ)·(−1)·(σ² + ε)^(−3/2)", (bn_forward_right, bn_backward_dvar_no_half), "factor ½"),
     ("dgamma and dbeta averaged", (bn_forward_right, bn_backward_means), "SUMS over the batch"),
+]
+
+
+# ---------------------------------------------------------------- layer_gradient_norms
+
+def _act(a, activation):
+    if activation == "sigmoid":
+        return 1 / (1 + np.exp(-a))
+    return np.tanh(a) if activation == "tanh" else np.maximum(a, 0)
+
+
+def _slope(a, h, activation):
+    if activation == "sigmoid":
+        return h * (1 - h)
+    return 1 - h ** 2 if activation == "tanh" else (a > 0) * 1.0
+
+
+def norms_backwards_order(weights, x, dout, activation="sigmoid"):
+    cache = []
+    for W in weights:
+        a = x @ W
+        cache.append((x, a))
+        x = _act(a, activation)
+    norms = []
+    for W, (x_in, a) in zip(reversed(weights), reversed(cache)):
+        da = dout * _slope(a, _act(a, activation), activation)
+        norms.append(np.linalg.norm(x_in.T @ da))
+        dout = da @ W.T
+    return np.array(norms)
+
+
+def norms_of_the_signal(weights, x, dout, activation="sigmoid"):
+    cache = []
+    for W in weights:
+        a = x @ W
+        cache.append(a)
+        x = _act(a, activation)
+    norms = []
+    for W, a in zip(reversed(weights), reversed(cache)):
+        dout = dout * _slope(a, _act(a, activation), activation)
+        norms.insert(0, np.linalg.norm(dout))
+        dout = dout @ W.T
+    return np.array(norms)
+
+
+def norms_squared(weights, x, dout, activation="sigmoid"):
+    cache = []
+    for W in weights:
+        a = x @ W
+        cache.append((x, a))
+        x = _act(a, activation)
+    norms = []
+    for W, (x_in, a) in zip(reversed(weights), reversed(cache)):
+        da = dout * _slope(a, _act(a, activation), activation)
+        norms.insert(0, np.sum((x_in.T @ da) ** 2))
+        dout = da @ W.T
+    return np.array(norms)
+
+
+def norms_no_activation_backward(weights, x, dout, activation="sigmoid"):
+    inputs = []
+    for W in weights:
+        inputs.append(x)
+        x = _act(x @ W, activation)
+    norms = []
+    for W, x_in in zip(reversed(weights), reversed(inputs)):
+        norms.insert(0, np.linalg.norm(x_in.T @ dout))
+        dout = dout @ W.T
+    return np.array(norms)
+
+
+def norms_derivative_of_a(weights, x, dout, activation="sigmoid"):
+    cache = []
+    for W in weights:
+        a = x @ W
+        cache.append((x, a))
+        x = _act(a, activation)
+    norms = []
+    for W, (x_in, a) in zip(reversed(weights), reversed(cache)):
+        da = dout * _slope(a, a, activation)  # the pre-activation where the output belongs
+        norms.insert(0, np.linalg.norm(x_in.T @ da))
+        dout = da @ W.T
+    return np.array(norms)
+
+
+def norms_relu_mask_from_output(weights, x, dout, activation="sigmoid"):
+    cache = []
+    for W in weights:
+        a = x @ W
+        h = _act(a, activation)
+        cache.append((x, h))
+        x = h
+    norms = []
+    for W, (x_in, h) in zip(reversed(weights), reversed(cache)):
+        if activation == "relu":
+            da = dout * (h >= 0)
+        else:
+            da = dout * _slope(None, h, activation)
+        norms.insert(0, np.linalg.norm(x_in.T @ da))
+        dout = da @ W.T
+    return np.array(norms)
+
+
+WRONG_ANSWERS["layer_gradient_norms"] = [
+    ("norms appended during backward, never reversed", norms_backwards_order, "first layer (next to the input) first"),
+    ("‖∂L/∂a‖ instead of ‖∂L/∂W‖", norms_of_the_signal, "gradient at the pre-activation"),
+    ("np.sum(dW ** 2) without the square root", norms_squared, "square root of the sum of squares"),
+    ("the activations skipped in backward", norms_no_activation_backward, "go back through each activation"),
+    ("h·(1 − h) evaluated at the pre-activation", norms_derivative_of_a, "OUTPUT h = f(a)"),
+    ("ReLU mask h >= 0", norms_relu_mask_from_output, "masks nothing"),
 ]
