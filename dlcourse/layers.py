@@ -465,6 +465,7 @@ class MaxPool2d(Layer):
         n, c, h, w = x.shape
         out_h, out_w = conv_output_size(h, ph, s, p), conv_output_size(w, pw, s, p)
         self.x_shape = x.shape
+        self.fast_cache = self._argmax = None  # free the last batch's argmax before the new one is made
         if self.fast:
             out, self.fast_cache = fast_layers.max_pool_forward_fast(x, ph, pw, s, p)
             return out
