@@ -16,16 +16,34 @@ def main(argv=None):
 
     grade = commands.add_parser("grade", help="grade learners' submissions into a CSV gradebook",
                                 description="Grade learners' notebooks: only their answer cells are run, in a "
-                                "sandbox, on hidden inputs; one gradebook row per (submission, exercise).")
+                                "sandbox, on hidden inputs; one gradebook row per (submission, exercise), with the "
+                                "columns submission,learner,assignment,exercise,points,max_points,status,feedback. "
+                                "Feedback files go to <out stem>_feedback/<learner>/<assignment>.txt and what "
+                                "produced the rows to <out>.manifest.json.",
+                                epilog="The hidden inputs come from DLCOURSE_GRADER_SEED (set a secret of your own). "
+                                "Exit code: 0 when every submission was graded (whatever the scores), 1 when the "
+                                "grader failed on some submission, 2 for a usage error or no usable sandbox.")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb",
                        help="learners' notebooks, e.g. submissions/*/*.ipynb (one folder per learner); each is "
                        "matched to its assignment by its file name NN_slug.ipynb unless --assignment is given")
-    grade.add_argument("--out", required=True, help="the gradebook CSV to write; an existing one is resumed "
-                       "(finished rows are kept)")
-    grade.add_argument("--jobs", type=int, default=1,
+    grade.add_argument("--out", required=True, metavar="GRADES.csv",
+                       help="the gradebook CSV to write; an existing one is resumed (finished rows are kept, an "
+                       "older gradebook gets the learner and assignment columns)")
+    grade.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="how many submissions to grade at once (default 1; at most one per core helps)")
-    grade.add_argument("--timeout", type=float, default=120, help="seconds per submission (default 120)")
-    grade.add_argument("--assignment", help="NN_slug of the assignment for every submission")
+    grade.add_argument("--timeout", type=float, default=120, metavar="S",
+                       help="seconds of wall-clock time per submission (default 120)")
+    grade.add_argument("--exercise-timeout", type=float, default=60, metavar="S",
+                       help="seconds one exercise (its answer cell and its cases) may take (default 60): an "
+                       "answer that runs longer gets 'timeout' and the other exercises are still graded")
+    grade.add_argument("--assignment", metavar="NN_slug",
+                       help="the assignment of every submission, when file names are not the original ones")
+    grade.add_argument("--learner-pattern", metavar="REGEX",
+                       help="a regular expression with a named group 'learner', searched in each path, e.g. "
+                       "'(?P<learner>[^/_]+)_\\d\\d_' (default: the folder the submission sits in)")
+    grade.add_argument("--regrade", choices=("all", "changed"),
+                       help="grade submissions already in the gradebook again: all of them, or those whose "
+                       "checks, pristine notebook or seed changed since they were graded (each is named, with why)")
 
     execute = commands.add_parser("execute", help="re-execute notebooks top to bottom in a fresh kernel, in place "
                                   "(for maintainers: do it after every change, before committing)")

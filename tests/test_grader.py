@@ -6,6 +6,7 @@ correct lecture-01 submission. The sandbox tests need bubblewrap and are skipped
 """
 import copy
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from dlcourse.builder import answer_cells
 from dlcourse.checks import exercises, get
 from dlcourse.checks.core import Fn, Raised, Rng, Unsupported
 from dlcourse.grader import channel
-from dlcourse.grader.gradebook import HEADER, Gradebook, Row, escape_name, feedback_path
+from dlcourse.grader.gradebook import HEADER, OLD_HEADER, Gradebook, Row, escape_name, feedback_dir, feedback_path
 from dlcourse.grader.judge import judge
 from dlcourse.grader.notebook import seed_for
 from dlcourse.grader.sandbox import build_library, hidden_objects
@@ -101,10 +102,19 @@ def rows_of(out):
         assert next(csv.reader(handle)) == HEADER
     table = {}
     for submission, rows in Gradebook(out).rows.items():
-        for _, exercise, points, max_points, status, feedback in rows:
+        for _, learner, assignment, exercise, points, max_points, status, feedback in rows:
             table.setdefault(submission, {})[exercise] = {"points": float(points), "max_points": float(max_points),
-                                                          "status": status, "feedback": feedback}
+                                                          "status": status, "feedback": feedback,
+                                                          "learner": learner, "assignment": assignment}
     return table
+
+
+def feedback_file(out, submission):
+    """The one feedback file beside ``out`` that is about ``submission`` (its first line names it)."""
+    first = f"Feedback for {escape_name(str(submission))}\n"
+    found = [p for p in feedback_dir(out).rglob("*.txt") if p.read_text(encoding="utf-8").startswith(first)]
+    assert len(found) == 1, (submission, found)
+    return found[0]
 
 
 def points_of(slug):
@@ -270,8 +280,7 @@ def test_every_submission_gets_a_summary_line_and_a_feedback_file(attack_batch):
     stderr = attack_batch["result"].stderr
     for path in list(attack_batch["paths"].values()) + attack_batch["controls"]:
         assert f"{escape_name(path)}: " in stderr
-        report = feedback_path(attack_batch["base"] / "grades.csv", path)
-        assert report.exists(), path
+        report = feedback_file(attack_batch["base"] / "grades.csv", path)
         assert report.stat().st_size < 100_000, "megabytes of output must not reach the feedback"
     assert "grading" in stderr  # the progress bar
 
@@ -282,7 +291,7 @@ def test_hidden_cases_expected_values_are_never_shown(attack_batch):
     """The public_only submission passes the public cases and fails the hidden ones."""
     path = str(attack_batch["paths"]["public_only"])
     feedback = attack_batch["rows"][path]["softmax"]["feedback"]
-    feedback += feedback_path(attack_batch["base"] / "grades.csv", path).read_text(encoding="utf-8")
+    feedback += feedback_file(attack_batch["base"] / "grades.csv", path).read_text(encoding="utf-8")
     exercise = get("softmax")
     hidden = exercise.hidden_cases(seed_for("softmax"))
     assert "hidden case" in feedback
@@ -312,7 +321,7 @@ def test_a_helper_outside_the_answer_cells_is_named_in_the_feedback(attack_batch
     rows = attack_batch["rows"][str(path)]
     assert rows["softmax"]["status"] == "failed"
     assert "_stable_softmax is defined in a cell that is not an answer cell" in rows["softmax"]["feedback"]
-    report = feedback_path(attack_batch["base"] / "grades.csv", str(path)).read_text(encoding="utf-8")
+    report = feedback_file(attack_batch["base"] / "grades.csv", path).read_text(encoding="utf-8")
     assert "cells you added or changed are not run. They define: _stable_softmax" in report
 
 
@@ -327,7 +336,7 @@ def test_names_from_learners_cannot_inject_formulas_or_terminal_escapes(attack_b
     assert "\x1b" not in text and "\x1b" not in attack_batch["result"].stderr
     assert escape_name(paths["escape_name"]).startswith("escape_name/01_loss_functions\\x1b[2K\\x0d\\x1b[1A")
     for name in ("escape_name", "latin1_name", "formula_name"):
-        report = feedback_path(base / "grades.csv", paths[name]).read_text(encoding="utf-8")
+        report = feedback_file(base / "grades.csv", paths[name]).read_text(encoding="utf-8")
         assert "\x1b" not in report and "\r" not in report and escape_name(paths[name]) in report
     assert "latin1_name/01_loss_functions-caf\\xe9.ipynb" in text, "the byte that is not UTF-8 stays visible"
 
@@ -457,6 +466,135 @@ def test_feedback_file_names_never_collide(tmp_path):
     names = {feedback_path(tmp_path / "g.csv", s) for s in ("a/b.ipynb", "a_b.ipynb", "./a/b.ipynb", "a b.ipynb")}
     assert len(names) == 4
     assert all(p.parent == tmp_path / "g_feedback" for p in names)
+
+
+def test_feedback_is_grouped_per_learner_and_never_collides(tmp_path):
+    out = tmp_path / "g.csv"
+    assert feedback_path(out, "s/alice/01_x.ipynb", "alice", "01_x") == tmp_path / "g_feedback/alice/01_x.txt"
+    shared = [feedback_path(out, s, "alice", "01_x", shared=True)
+              for s in ("a/alice/01_x.ipynb", "b/alice/01_x.ipynb")]
+    odd = [feedback_path(out, "s/alice/01_x (1).ipynb", "alice", "01_x"),
+           feedback_path(out, "s/al ice/01_x.ipynb", "al ice", "01_x"),
+           feedback_path(out, "s/al_ice/01_x.ipynb", "al_ice", "01_x"),
+           feedback_path(out, "s/../01_x.ipynb", "..", "01_x")]
+    names = shared + odd
+    assert len(set(names)) == len(names), names
+    assert [p.parent.name for p in names] == ["alice", "alice", "alice", "al_ice", "al_ice", "learner"]
+    assert [p.name == "01_x.txt" for p in names] == [False, False, False, False, True, False]
+    assert all(p.parent.parent == tmp_path / "g_feedback" for p in names)
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_a_gradebook_names_learner_and_assignment_migrates_an_old_one_and_regrades_what_changed(tmp_path):
+    out = tmp_path / "grades.csv"
+    old = [escape_name(str(tmp_path / "s" / "carol" / f"{SLUG}.ipynb")), "softmax", "2", "2", "passed", "✓"]
+    out.write_text(",".join(OLD_HEADER) + "\n" + ",".join(old) + "\n", encoding="utf-8")
+    wrong = correct_submission(SLUG)
+    for cell in wrong.cells:
+        if nbgrader(cell).get("grade_id") == "softmax":
+            cell.source = "def softmax(x):\n    return x\n"
+    paths = [write(tmp_path / "s" / "alice" / f"{SLUG}.ipynb", correct_submission(SLUG)),
+             write(tmp_path / "s" / "bob" / f"{SLUG}.ipynb", wrong)]
+    result = grade(paths, out, "--jobs", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "an older gradebook" in result.stderr
+    rows = rows_of(out)
+    assert {s: {r["learner"] for r in ex.values()} for s, ex in rows.items()} == {
+        old[0]: {"carol"}, str(paths[0]): {"alice"}, str(paths[1]): {"bob"}}
+    assert {r["assignment"] for ex in rows.values() for r in ex.values()} == {SLUG}
+    assert rows[str(paths[1])]["softmax"]["status"] == "failed"
+    from dlcourse.report import read_gradebook
+    assert {(r.learner, r.assignment) for r in read_gradebook(out)} == {(n, SLUG) for n in ("alice", "bob", "carol")}
+    alice = (tmp_path / "grades_feedback" / "alice" / f"{SLUG}.txt").read_text(encoding="utf-8")
+    assert alice.startswith(f"Feedback for {paths[0]}\n")
+    manifest = json.loads((tmp_path / "grades.csv.manifest.json").read_text(encoding="utf-8"))
+    record = manifest["submissions"][str(paths[0])]
+    assert set(record["checks"]) == set(points_of(SLUG)) and record["assignment"] == SLUG
+    assert "dlcourse-grader" not in json.dumps(manifest), "the seed itself is never recorded"
+
+    unchanged = grade(paths, out, "--regrade", "changed")
+    assert unchanged.returncode == 0 and "2 submission(s) already in" in unchanged.stderr, unchanged.stderr[-3000:]
+    assert rows_of(out) == rows
+    reseeded = grade(paths, out, "--regrade", "changed", env={"DLCOURSE_GRADER_SEED": "another secret"})
+    assert reseeded.returncode == 0, reseeded.stderr[-3000:]
+    for path in paths:
+        assert f"regrade {path}: every row: the grading seed changed" in reseeded.stderr
+    assert "another secret" not in (tmp_path / "grades.csv.manifest.json").read_text(encoding="utf-8")
+    assert rows_of(out) == rows, "same answers, same verdicts under another seed; carol's rows kept"
+
+
+def test_the_regrade_plan_names_the_rows_whose_checks_changed():
+    from dlcourse.grader.provenance import Provenance
+    now = Provenance("v1", {"numpy": "2.0"}, "seedfp", {"01_x": "nb"}, {"01_x": {"a": "1", "b": "2"}})
+    recorded = now.record("01_x")
+    assert now.changes(recorded, "01_x") == {} and now.drift(recorded) == ""
+    later = Provenance("v2", {"numpy": "2.1"}, "seedfp", {"01_x": "nb"}, {"01_x": {"a": "1", "b": "3", "c": "4"}})
+    assert later.changes(recorded, "01_x") == {"b": "its checks changed", "c": "a new exercise"}
+    assert later.drift(recorded) == "course v1 -> v2, numpy 2.0 -> 2.1"
+    assert later.changes(None, "01_x") == {"": "no record of what graded it (a gradebook from before manifests)"}
+    moved = Provenance("v1", {}, "seedfp", {"01_x": "nb2"}, {"01_x": {"a": "1", "b": "2"}})
+    assert moved.changes(recorded, "01_x") == {"": "the pristine notebook changed"}
+
+
+def test_a_learner_pattern_without_its_group_is_a_usage_error(tmp_path):
+    result = grade([tmp_path / "x.ipynb"], tmp_path / "g.csv", "--learner-pattern", "(?P<who>.+)")
+    assert result.returncode == 2 and "no named group 'learner'" in result.stderr
+    result = grade([tmp_path / "x.ipynb"], tmp_path / "g.csv", "--regrade", "some")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_a_learner_pattern_names_learners_of_a_flat_folder(tmp_path):
+    path = write(tmp_path / "flat" / f"alice_{SLUG}.ipynb", correct_submission(SLUG))
+    out = tmp_path / "grades.csv"
+    result = grade([path], out, "--learner-pattern", r"(?P<learner>[^/_]+)_\d\d_", "--assignment", SLUG)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {r["learner"] for r in rows_of(out)[str(path)].values()} == {"alice"}
+    assert [p.relative_to(tmp_path) for p in (tmp_path / "grades_feedback").rglob("*.txt")] == [
+        Path("grades_feedback") / "alice" / f"{SLUG}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}.txt"]
+
+
+@needs_bwrap
+@needs_lecture_01
+def test_a_runaway_answer_costs_its_exercise_within_the_exercise_time_limit(tmp_path):
+    from tests.grader_attacks import runaway_answers
+    path = write(tmp_path / "s" / "eve" / f"{SLUG}.ipynb", runaway_answers(correct_submission(SLUG)))
+    started = time.monotonic()
+    result = grade([path], tmp_path / "g.csv", "--timeout", "600", "--exercise-timeout", "5")
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = rows_of(tmp_path / "g.csv")[str(path)]
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "softmax": "timeout", "cross_entropy_error": "passed", "mean_squared_error": "timeout",
+        "binary_cross_entropy": "passed"}
+    for name in ("softmax", "mean_squared_error"):
+        assert "longer than 5 s, the time limit of one exercise" in rows[name]["feedback"], rows[name]
+    assert seconds < 300, f"two runaway answers cost about 5 s each, not the submission's 600 s ({seconds:.0f} s)"
+
+
+def test_the_exercise_clock_adds_up_an_exercises_cells_only():
+    from dlcourse.grader.sandbox import ExerciseClock
+    job = {"cells": [{"kind": "code", "exercise": None}, {"kind": "answer", "exercise": "a", "transform": True},
+                     {"kind": "code", "exercise": None}, {"kind": "check", "exercise": "a"},
+                     {"kind": "answer", "exercise": "b", "transform": False}, {"kind": "check", "exercise": "b"}],
+           "exercises": {"a": {"run": True}, "b": {"run": False}}}
+    clock = ExerciseClock(job, 10)
+
+    def cell(index):
+        return f'{{"event":"cell","index":{index},"t":0}}\n'.encode()
+
+    clock.feed(cell(0)[:10], 0.0)
+    clock.feed(cell(0)[10:] + cell(1), 0.0)  # records split across reads count once whole
+    assert clock.over(9.0) == ""
+    clock.feed(cell(2), 6.0)
+    assert clock.over(100.0) == "", "a course cell is not the exercise's time"
+    clock.feed(cell(3), 100.0)
+    assert clock.over(103.0) == "" and clock.over(104.5) == "a", "6 s in the answer + 4.5 s in its cases"
+    clock.feed(cell(4) + cell(5), 105.0)
+    assert clock.over(1000.0) == "", "a pristine stub and cases that do not run are not timed"
+    assert ExerciseClock(job, None).over(1e9) == ""
 
 
 # ---------------------------------------------------------------- command line corners

@@ -1,4 +1,5 @@
-"""``python -m dlcourse grade SUBMISSION... --out grades.csv [--jobs N] [--timeout S] [--assignment NN_slug]``.
+"""``python -m dlcourse grade SUBMISSION... --out grades.csv [--jobs N] [--timeout S] [--assignment NN_slug]
+[--learner-pattern REGEX] [--regrade all|changed]``.
 
 A grader that learners cannot fool: the learner's code computes, but every verdict is reached here, in the
 grader process, which the learner's code never touches.
@@ -84,31 +85,40 @@ Statuses and crashes
 ``passed``/``failed``: judged. ``invalid``: see 2. ``error``: the answer cell raised and the answer does not
 pass (an answer that passes although its cell raised after defining the functions stays passed, with a
 note), the sandbox crashed while running this exercise (segfault, ``os._exit``, killed by the watchdog), or
-its results were malformed. ``timeout``: the wall clock ran out during this exercise. After a crash or a
+its results were malformed. ``timeout``: the wall clock ran out during this exercise, or its own cells (its
+answer cell and its cases) took longer than ``--exercise-timeout`` (``sandbox.ExerciseClock``). After a crash or a
 timeout the exercises not yet judged are run again in a new sandbox with the offending answer cell replaced
 by the pristine stub (at most 3 runs, each with the full ``--timeout``), so one runaway answer does not cost
 the other exercises; exercises that still could not run get the same status with "not reached".
 
 Gradebook
 ---------
-``gradebook.py``: the header ``submission,exercise,points,max_points,status,feedback``, ``submission`` being
-the path as given (control characters, bytes that are not UTF-8 and backslashes escaped, see
-``escape_name``; a cell a spreadsheet would evaluate gets a leading ``'``); one row per (submission, exercise),
-always. The CSV is rewritten atomically (temp file + ``os.replace``) after each submission, in command-line
-order; re-running with the same ``--out`` skips submissions already in it (resume) and keeps every row. The
-feedback file of a submission is ``<out stem>_feedback/<submission path, sanitized>-<hash>.txt`` next to
-``--out``: score, every exercise with its status and feedback, notes (course cells that could not run,
-ignored cells) and, after a crash, the tail of the run's output. The terminal gets a progress bar (tqdm) and
-one summary line per submission. ``--jobs N`` grades N submissions at once. An exception while grading or
-recording one submission gives it ``error`` rows and the batch goes on. Exit code: 0 when every submission
+``gradebook.py``: the header ``submission,learner,assignment,exercise,points,max_points,status,feedback``,
+``submission`` being the path as given (control characters, bytes that are not UTF-8 and backslashes escaped,
+see ``escape_name``; a cell a spreadsheet would evaluate gets a leading ``'``); one row per (submission,
+exercise), always. ``learner`` is the submission's folder or the group ``learner`` of ``--learner-pattern``
+(``report.learner_and_assignment``, so the report, Canvas and Gradescope agree), ``assignment`` the NN_slug
+it was graded against. The CSV is rewritten atomically (temp file + ``os.replace``) after each submission, in
+command-line order; re-running with the same ``--out`` skips submissions already in it (resume) and keeps every
+row; an older gradebook without the two columns is read and written back with them. ``--regrade all|changed``
+grades given submissions again, all or those whose checks changed (``provenance.py``: the sidecar
+``<out>.manifest.json`` records what produced each submission's rows). The feedback file of a submission is
+``<out stem>_feedback/<learner>/<assignment>.txt`` (``gradebook.feedback_path``): score, every exercise with its
+status and feedback, notes (course cells that could not run, ignored cells) and, after a crash, the tail of the
+run's output. The terminal gets a progress bar (tqdm) and one summary line per submission. ``--jobs N`` grades
+N submissions at once. An exception while grading or recording one submission gives it ``error`` rows and the
+batch goes on. Exit code: 0 when every submission
 was graded (whatever the scores), 1 when the grader itself failed on some submission (a course-side problem,
 named in its rows), 2 for usage errors or when no sandbox can run at all.
 """
 import os
+import re
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 
 from ..checks.core import Raised, Unsupported
@@ -116,10 +126,12 @@ from . import channel
 from .gradebook import Gradebook, GradebookError, Row, atomic_write, escape_name, feedback_path, printable
 from .judge import judge
 from .notebook import InvalidSubmission, answer_problem, defined_names, job, load_assignment, read_submission
+from .provenance import Manifest, Provenance
 from .sandbox import MEMORY_MB, SandboxUnavailable, Workspace, hidden_objects
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the course (exercises/ beside dlcourse/)
 MAX_RUNS = 3
+EXERCISE_TIMEOUT = 60.0  # seconds one exercise's cells may take; a correct answer needs a few at most
 OUT_OF_MEMORY_EXIT = 3  # runner.py's exit code after a MemoryError in an answer cell
 _MAKE = {"unsupported": Unsupported, "raised": Raised}
 _SIGNALS = {4: "SIGILL (illegal instruction)", 6: "SIGABRT (aborted)", 7: "SIGBUS (bus error)",
@@ -151,8 +163,10 @@ class _Run:
     internal: bool = False
 
 
-def _stop_reason(outcome, timeout):
+def _stop_reason(outcome, timeout, exercise_timeout=None):
     """(status, why the sandbox stopped early) from an Outcome."""
+    if outcome.over_budget:
+        return "timeout", f"it ran longer than {exercise_timeout:g} s, the time limit of one exercise"
     if outcome.timed_out:
         return "timeout", f"it ran longer than {timeout:g} s, the time limit of a submission"
     if outcome.killed:
@@ -174,10 +188,11 @@ def _stop_reason(outcome, timeout):
 class Grader:
     """Grades submissions against the pristine assignments in ``exercises_dir`` (trusted material)."""
 
-    def __init__(self, exercises_dir=None, timeout=120.0, jobs=1):
+    def __init__(self, exercises_dir=None, timeout=120.0, jobs=1, exercise_timeout=None):
         self.exercises_dir = Path(exercises_dir or ROOT / "exercises")
         self.available = {p.stem: p for p in sorted(self.exercises_dir.glob("*.ipynb"))}
         self.timeout, self.jobs = float(timeout), max(1, int(jobs))
+        self.exercise_timeout = float(exercise_timeout) if exercise_timeout else None
         self.assignments, self.libraries = {}, {}
         self.workspace = None
 
@@ -193,10 +208,17 @@ class Grader:
         prefixed = [slug for slug in self.available if stem.startswith(slug)]
         return max(prefixed, key=len) if prefixed else None
 
+    def load(self, slugs):
+        """Load the pristine assignments ``slugs`` (their cases drawn from the seed); no sandbox yet."""
+        for slug in slugs:
+            if slug not in self.assignments:
+                self.assignments[slug] = load_assignment(self.available[slug])
+
     def prepare(self, slugs):
         """Load the assignments, build their sanitized libraries, find the sandbox mode. Returns the Mode."""
         from ..checks import _load_all
         _load_all()
+        self.load(slugs)
         extra = {}  # a checks module may list more library objects to hide: HIDE_WHILE_GRADING
         for module in list(sys.modules.values()):
             if getattr(module, "__name__", "").startswith("dlcourse.checks.") and hasattr(module, "HIDE_WHILE_GRADING"):
@@ -204,10 +226,9 @@ class Grader:
                     extra.setdefault(name, []).extend(dotted)
         self.workspace = Workspace(self.jobs)
         for slug in slugs:
-            if slug in self.assignments:
+            if slug in self.libraries:
                 continue
-            assignment = load_assignment(self.available[slug])
-            self.assignments[slug] = assignment
+            assignment = self.assignments[slug]
             hidden = hidden_objects([s.exercise for s in assignment.exercises if s.exercise is not None], extra)
             self.libraries[slug] = self.workspace.library(slug, hidden)
         if not self.libraries:
@@ -290,7 +311,7 @@ class Grader:
         last_stop = None
         for attempt in range(MAX_RUNS):
             job_spec = job(assignment, answers, stubbed, skip=set(run.results) | set(run.stopped) | set(invalid))
-            outcome = self.workspace.run(library, job_spec, self.timeout)
+            outcome = self.workspace.run(library, job_spec, self.timeout, self.exercise_timeout)
             run.runs += 1
             done, last_cell = False, -1
             for record in outcome.records:
@@ -313,11 +334,12 @@ class Grader:
                     run.stopped[name] = ("error", f"{name}: no result came back from the sandbox for this exercise "
                                                   "(did the answer interfere with the grading run?)")
                 return
-            status, reason = _stop_reason(outcome, self.timeout)
+            status, reason = _stop_reason(outcome, self.timeout, self.exercise_timeout)
             run.output = run.output or outcome.output  # the first run that stopped early tells most
             answers_before = [c["exercise"] for c in assignment.cells[:last_cell + 1]
                               if c["kind"] == "answer" and c["exercise"] in runnable]
-            culprit = next((name for name in reversed(answers_before) if name not in stubbed), None)
+            culprit = outcome.over_budget if outcome.over_budget in runnable else next(
+                (name for name in reversed(answers_before) if name not in stubbed), None)
             if culprit is None:
                 run.internal = run.internal or not answers_before
                 for name in missing:
@@ -397,10 +419,68 @@ class Grader:
         return Graded(submission, rows, "\n".join(lines), summary, run.internal, seconds)
 
 
+class Regrade(str, Enum):
+    """Which submissions already in the gradebook ``--regrade`` grades again."""
+    ALL = "all"
+    CHANGED = "changed"  # those whose checks, pristine notebook or seed changed (see provenance.py)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Where one run of ``grade`` writes: the gradebook, its manifest, the feedback files."""
+    out: Path
+    gradebook: Gradebook
+    manifest: Manifest
+    provenance: Provenance
+    identities: dict  # submission -> (learner, NN_slug or "")
+    shared: frozenset  # (learner, assignment) pairs with more than one submission: hashed feedback names
+    say: object
+
+    def feedback_path(self, submission):
+        learner, slug = self.identities[submission]
+        return feedback_path(self.out, submission, learner, slug, (learner, slug) in self.shared)
+
+
+def _learner_pattern(text):
+    """The compiled ``--learner-pattern``; ValueError with what to write when it is unusable."""
+    try:
+        pattern = re.compile(text)
+    except re.error as error:
+        raise ValueError(f"--learner-pattern {text!r} is not a regular expression ({error})") from None
+    if "learner" not in pattern.groupindex:
+        raise ValueError(f"--learner-pattern {text!r} has no named group 'learner': write it like "
+                         "'submissions/(?P<learner>[^/]+)/'")
+    return pattern
+
+
+def _to_regrade(unique, gradebook, manifest, provenance, slugs, regrade, say):
+    """The submissions already in the gradebook that ``regrade`` grades again, each said with why."""
+    graded = [s for s in unique if gradebook.graded(s)]
+    if regrade is Regrade.ALL:
+        return graded
+    chosen = []
+    for submission in graded:
+        recorded = manifest.get(submission)
+        changes = provenance.changes(recorded, slugs[submission] or "")
+        drift = provenance.drift(recorded)
+        if changes:
+            chosen.append(submission)
+            rows = "every row" if "" in changes else "rows " + ", ".join(changes)
+            why = "; ".join(dict.fromkeys(changes.values()))
+            say(printable(f"regrade {escape_name(submission)}: {rows}: {why}" + (f" ({drift})" if drift else "")))
+        elif drift:
+            say(printable(f"kept {escape_name(submission)}: its checks are unchanged although {drift}"))
+    return chosen
+
+
 def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_dir=None, progress=True,
-          print_line=None):
-    """Grade ``submissions`` into the gradebook ``out``; the exit code (see the module docstring)."""
+          print_line=None, learner_pattern=None, regrade=None, exercise_timeout=EXERCISE_TIMEOUT):
+    """Grade ``submissions`` into the gradebook ``out``; the exit code (see the module docstring).
+    ``learner_pattern``: a regular expression with a named group ``learner`` (else the submission's folder);
+    ``regrade``: None, "all" or "changed" (submissions already in the gradebook to grade again)."""
     from tqdm.auto import tqdm
+
+    from ..report import learner_and_assignment
 
     def say(text):
         (print_line or (lambda t: tqdm.write(t, file=sys.stderr)))(text)
@@ -408,38 +488,68 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     if os.name == "nt":
         say("grade: grading needs Linux (best, with bubblewrap) or macOS; on Windows use WSL2")
         return 2
-    if jobs < 1 or timeout <= 0:
-        say("grade: --jobs must be at least 1 and --timeout positive")
+    if jobs < 1 or timeout <= 0 or (exercise_timeout is not None and exercise_timeout <= 0):
+        say("grade: --jobs must be at least 1, --timeout and --exercise-timeout positive")
         return 2
-    grader = Grader(exercises_dir, timeout, jobs)
+    try:
+        pattern = _learner_pattern(learner_pattern) if learner_pattern else None
+        regrade = Regrade(regrade) if regrade else None
+    except ValueError as error:
+        say(f"grade: {error}")
+        return 2
+    grader = Grader(exercises_dir, timeout, jobs, exercise_timeout)
     if assignment and assignment not in grader.available:
         say(f"grade: no assignment {assignment!r} in {grader.exercises_dir} "
             f"(known: {', '.join(grader.available) or 'none'})")
         return 2
-    try:
-        gradebook = Gradebook(out)
+    known = list(grader.available)
+    try:  # an older gradebook's rows get their learner and assignment as the report would derive them
+        gradebook = Gradebook(out, identify=lambda s: learner_and_assignment(s, pattern, known))
     except GradebookError as error:
         say(f"grade: {error}")
         return 2
+    manifest = Manifest(out)
     unique = list(dict.fromkeys(str(s) for s in submissions))
     gradebook.set_order(unique)
+    slugs = {s: grader.match(s, assignment) for s in unique}
+    identities = {s: (learner_and_assignment(s, pattern, known)[0], slugs[s] or "") for s in unique}
     todo = [s for s in unique if not gradebook.graded(s)]
-    if len(todo) < len(unique):
-        say(f"{len(unique) - len(todo)} submission(s) already in {out}: skipped (remove their rows to grade again)")
+    try:
+        grader.load(sorted({slugs[s] for s in (unique if regrade else todo) if slugs[s]}))
+    except Exception as error:  # a broken pristine notebook: nothing can be graded against it
+        say(f"grade: cannot load the assignments ({type(error).__name__}: {error})")
+        return 2
+    provenance = Provenance.current(ROOT, {slug: (grader.available[slug], grader.assignments[slug])
+                                           for slug in grader.assignments})
+    again = _to_regrade(unique, gradebook, manifest, provenance, slugs, regrade, say) if regrade else []
+    skipped = len(unique) - len(todo) - len(again)
+    if skipped:
+        say(f"{skipped} submission(s) already in {out}: skipped (--regrade all or --regrade changed grades them "
+            "again)")
+    chosen = set(todo) | set(again)
+    todo = [s for s in unique if s in chosen]
+    if gradebook.migrated:
+        say(f"{out}: an older gradebook; its rows get the learner and assignment columns")
     if not todo:
         gradebook.save()
         return 0
-    slugs = {s: grader.match(s, assignment) for s in todo}
+    pairs = [(learner, slug) for learner, slug in identities.values()]
+    pairs += [(fields[1], fields[2]) for name, rows in gradebook.rows.items() if name not in
+              {escape_name(s) for s in unique} for fields in rows[:1]]
+    shared = frozenset(pair for pair, count in Counter(pairs).items() if count > 1)
+    batch = _Batch(Path(out), gradebook, manifest, provenance, identities, shared, say)
     try:
-        mode = grader.prepare(sorted({slug for slug in slugs.values() if slug}))
+        mode = grader.prepare(sorted({slugs[s] for s in todo if slugs[s]}))
     except SandboxUnavailable as error:
         grader.close()
         say(f"grade: {error}")
         return 2
-    say(f"sandbox: {mode.name}; {len(todo)} submission(s), {jobs} at a time, {timeout:g} s each; hidden cases from "
+    say(f"sandbox: {mode.name}; {len(todo)} submission(s), {jobs} at a time, {timeout:g} s each"
+        + (f" and {exercise_timeout:g} s per exercise" if exercise_timeout and exercise_timeout < timeout else "")
+        + "; hidden cases from "
         + ("DLCOURSE_GRADER_SEED" if os.environ.get("DLCOURSE_GRADER_SEED") else
            "the default seed (set DLCOURSE_GRADER_SEED to a secret of your own when learners can read the course's "
-           "source)"))
+           "source)") + f" (fingerprint {provenance.seed}); course {provenance.course}")
     for warning in mode.warnings:
         say(f"WARNING: {warning}")
     internal = False
@@ -448,7 +558,7 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     try:
         futures = {executor.submit(_grade_safely, grader, s, slugs[s]): s for s in todo}
         for future in as_completed(futures):
-            internal = _record(future.result(), out, gradebook, say) or internal
+            internal = _record(future.result(), batch) or internal
             bar.update(1)
     except KeyboardInterrupt:
         executor.shutdown(wait=False, cancel_futures=True)
@@ -462,24 +572,28 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     return 1 if internal else 0
 
 
-def _record(graded, out, gradebook, say):
-    """Write one submission's feedback file and rows and print its summary; True when the grader had a problem.
-    A failure here (a name the file system or the CSV cannot take, a full disk) costs this submission an
-    ``error`` row, never the rest of the batch."""
+def _record(graded, batch):
+    """Write one submission's feedback file, manifest record and rows, and print its summary; True when the
+    grader had a problem. A failure here (a name the file system or the CSV cannot take, a full disk) costs
+    this submission an ``error`` row, never the rest of the batch."""
+    learner, slug = batch.identities[graded.submission]
+    identified = [replace(row, learner=learner, assignment=slug) for row in graded.rows]
     try:
-        atomic_write(feedback_path(out, graded.submission), printable(graded.report))
-        gradebook.add(graded.submission, graded.rows)
-        say(printable(graded.summary))
+        atomic_write(batch.feedback_path(graded.submission), printable(graded.report))
+        batch.manifest.set(graded.submission, batch.provenance.record(slug))  # before the rows: a row has one
+        batch.gradebook.add(graded.submission, identified)
+        batch.say(printable(graded.summary))
         return graded.internal
     except Exception as error:  # the grader's own failure: reported in the rows, exit code 1
         message = (f"internal grader error while recording the grades of this submission ({type(error).__name__}: "
                    f"{error}); please report it")
-        rows = [Row(graded.submission, r.exercise, 0, r.max_points, "error", message) for r in graded.rows]
+        rows = [replace(r, points=0, status="error", feedback=message) for r in identified]
         try:
-            gradebook.add(graded.submission, rows or [Row(graded.submission, "", 0, 0, "error", message)])
+            batch.gradebook.add(graded.submission,
+                                rows or [Row(graded.submission, "", 0, 0, "error", message, learner, slug)])
         except Exception as second:  # e.g. the disk is full: said here, the next submission tries again
-            say(printable(f"grade: could not write the rows of {escape_name(graded.submission)}: {second}"))
-        say(printable(f"{escape_name(graded.submission)}: {message}"))
+            batch.say(printable(f"grade: could not write the rows of {escape_name(graded.submission)}: {second}"))
+        batch.say(printable(f"{escape_name(graded.submission)}: {message}"))
         return True
 
 
@@ -500,4 +614,5 @@ def _grade_safely(grader, submission, slug):
 
 def main(args):
     """Entry point of ``python -m dlcourse grade`` (args from dlcourse.__main__); returns the exit code."""
-    return grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout, assignment=args.assignment)
+    return grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout, assignment=args.assignment,
+                 learner_pattern=args.learner_pattern, regrade=args.regrade, exercise_timeout=args.exercise_timeout)

@@ -20,7 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-HEADER = ["submission", "exercise", "points", "max_points", "status", "feedback"]
+HEADER = ["submission", "learner", "assignment", "exercise", "points", "max_points", "status", "feedback"]
+OLD_HEADER = ["submission", "exercise", "points", "max_points", "status", "feedback"]  # before learner/assignment
 STATUSES = ("passed", "failed", "error", "timeout", "invalid")
 
 # C0 and C1 controls, DEL, Unicode line separators and bidi overrides, lone surrogates (undecodable bytes)
@@ -72,10 +73,13 @@ class Row:
     max_points: float
     status: str
     feedback: str
+    learner: str = ""  # filled in when the row is recorded (see grade's identify)
+    assignment: str = ""  # the NN_slug the submission was graded against, "" when none matched
 
     def as_list(self):
-        return [escape_name(self.submission), printable(self.exercise), _number(self.points),
-                _number(self.max_points), self.status, printable(self.feedback)]
+        return [escape_name(self.submission), escape_name(self.learner), printable(self.assignment),
+                printable(self.exercise), _number(self.points), _number(self.max_points), self.status,
+                printable(self.feedback)]
 
 
 def _number(value):
@@ -104,8 +108,11 @@ def atomic_write(path, text):
 class Gradebook:
     """Rows by submission, in a stable order: earlier runs' submissions first, then the command line's."""
 
-    def __init__(self, path):
+    def __init__(self, path, identify=None):
+        """``identify(submission) -> (learner, assignment)`` fills the two columns of an older gradebook."""
         self.path = Path(path)
+        self.identify = identify or (lambda submission: (submission, ""))
+        self.migrated = False  # True when the file had the old header (it gets the new one on the next save)
         self.rows = {}  # escape_name(submission) -> [list of fields, as they were before _cell]
         self.order = {}  # escape_name(submission) -> its position on the command line (rows are written in that order)
         if self.path.exists():
@@ -117,13 +124,17 @@ class Gradebook:
             header = next(reader, None)
             if header is None:
                 return  # an empty file: nothing graded yet
-            if header != HEADER:
+            if header not in (HEADER, OLD_HEADER):
                 raise GradebookError(f"{self.path} exists but is not a gradebook (its header is {header}); "
                                      f"choose another --out or remove it")
+            self.migrated = header == OLD_HEADER
             for fields in reader:
-                if len(fields) != len(HEADER):
-                    raise GradebookError(f"{self.path}: a row has {len(fields)} fields instead of {len(HEADER)}")
+                if len(fields) != len(header):
+                    raise GradebookError(f"{self.path}: a row has {len(fields)} fields instead of {len(header)}")
                 fields = [_uncell(field) for field in fields]
+                if self.migrated:  # an older gradebook: the learner and assignment its rows never had
+                    learner, assignment = self.identify(fields[0])
+                    fields[1:1] = [escape_name(learner), printable(assignment)]
                 self.rows.setdefault(fields[0], []).append(fields)
 
     def set_order(self, submissions):
@@ -135,6 +146,10 @@ class Gradebook:
     def add(self, submission, rows):
         self.rows[escape_name(submission)] = [row.as_list() for row in rows]
         self.save()
+
+    def remove(self, submission):
+        """Forget a submission's rows (before it is graded again); the file changes at the next save."""
+        self.rows.pop(escape_name(submission), None)
 
     def text(self):
         buffer = io.StringIO()
@@ -154,9 +169,24 @@ def feedback_dir(out):
     return out.with_name(f"{out.stem}_feedback")
 
 
-def feedback_path(out, submission):
-    """A file name for a submission's feedback: its path with every odd character replaced, plus a short hash
-    of the exact path so that 'a/b.ipynb' and 'a_b.ipynb' never share a file."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", submission.replace("\\", "/").lstrip("./")).strip("_")[-150:]
+def safe_file_name(text, limit=150):
+    """``text`` with every character a file system or a shell might trip on replaced by ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("\\", "/")).strip("_.")[-limit:]
+
+
+def feedback_path(out, submission, learner="", assignment="", shared=False):
+    """The feedback file of a submission, grouped per learner: ``<out stem>_feedback/<learner>/<assignment>.txt``.
+
+    The plain name is used only when it cannot be another submission's: the learner's name is already safe,
+    the file is named ``<assignment>.ipynb`` and no other submission of the batch or gradebook has the same
+    learner and assignment (``shared``, e.g. a second upload ``01_loss_functions (1).ipynb``, or two classes
+    with an ``alice``). Otherwise a short hash of the exact path is added, so 'a/b.ipynb' and 'a_b.ipynb' never
+    share a file. Without a learner (the old layout) the file is named after the whole path."""
     digest = hashlib.sha256(submission.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return feedback_dir(out) / f"{cleaned or 'submission'}-{digest}.txt"
+    if not learner:
+        cleaned = safe_file_name(submission.lstrip("./"))
+        return feedback_dir(out) / f"{cleaned or 'submission'}-{digest}.txt"
+    folder = safe_file_name(learner, 80) or "learner"
+    name = safe_file_name(assignment or Path(submission).stem, 100) or "submission"
+    plain = folder == learner and assignment and Path(submission).name == f"{assignment}.ipynb" and not shared
+    return feedback_dir(out) / folder / (f"{name}.txt" if plain else f"{name}-{digest}.txt")

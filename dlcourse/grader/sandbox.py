@@ -310,6 +310,45 @@ class Outcome:
     output: str  # head and tail of stdout+stderr
     output_bytes: int
     out_of_memory: bool = False  # stopped at the memory limit (by the watchdog, or by the kernel at the cgroup's)
+    over_budget: str = ""  # the exercise whose cells ran past the time budget of one exercise ("" when none)
+
+
+class ExerciseClock:
+    """The wall-clock time each exercise's cells (the learner's answer cell, its check cell's cases) have used in
+    one run, from the runner's ``cell`` records as they arrive; so that one runaway answer costs its exercise
+    only, not the submission's whole time limit. A forged record can only move time between the learner's own
+    exercises: the submission's time limit still bounds the run."""
+
+    PREFIX = b'{"event":"cell","index":'  # channel.dumps writes records without spaces
+
+    def __init__(self, job, budget):
+        self.budget = budget
+        runs = {name for name, spec in job.get("exercises", {}).items() if spec.get("run")}
+        self.timed = {i: cell["exercise"] for i, cell in enumerate(job.get("cells", []))
+                      if cell.get("transform") or (cell["kind"] == "check" and cell["exercise"] in runs)}
+        self.spent = {}  # exercise -> seconds in cells already left
+        self.current, self.since = None, 0.0
+        self.pending = b""
+
+    def feed(self, chunk, now):
+        """Take a piece of the result channel; only whole ``cell`` lines move the clock."""
+        lines = (self.pending + chunk).split(b"\n")
+        self.pending = lines.pop()[-4096:]  # a cell record is short: a longer unfinished line is something else
+        for line in lines:
+            if line.startswith(self.PREFIX):
+                try:
+                    index = json.loads(line.decode("ascii"))["index"]
+                except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError):
+                    continue
+                if self.current is not None:
+                    self.spent[self.current] = self.spent.get(self.current, 0.0) + now - self.since
+                self.current, self.since = (self.timed.get(index) if type(index) is int else None), now
+
+    def over(self, now):
+        """The exercise past its budget, or ""."""
+        if self.budget is None or self.current is None:
+            return ""
+        return self.current if self.spent.get(self.current, 0.0) + now - self.since > self.budget else ""
 
 
 class Workspace:
@@ -484,8 +523,9 @@ class Workspace:
             pass
         return limits
 
-    def run(self, library, job, timeout):
-        """Run one job in a sandbox, at most ``timeout`` seconds of wall-clock time; an Outcome."""
+    def run(self, library, job, timeout, exercise_timeout=None):
+        """Run one job in a sandbox, at most ``timeout`` seconds of wall-clock time, and at most
+        ``exercise_timeout`` in the cells of any one exercise (``ExerciseClock``); an Outcome."""
         mode = self.mode
         jobdir = Path(tempfile.mkdtemp(dir=self.root))
         os.chmod(jobdir, 0o755)
@@ -526,7 +566,8 @@ class Workspace:
             with self.lock:
                 self.running.add(process)
             try:
-                outcome = self._watch(process, read_fd, start, timeout, uid, run_cgroup)
+                outcome = self._watch(process, read_fd, start, timeout, uid, run_cgroup,
+                                      ExerciseClock(job, exercise_timeout))
             finally:
                 with self.lock:
                     self.running.discard(process)
@@ -544,8 +585,9 @@ class Workspace:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
 
-    def _watch(self, process, read_fd, start, timeout, uid, run_cgroup=None):
+    def _watch(self, process, read_fd, start, timeout, uid, run_cgroup=None, clock=None):
         """Collect output and records until the sandbox ends or must be killed; never blocks past the deadline."""
+        clock = clock or ExerciseClock({}, None)
         selector = selectors.DefaultSelector()
         selector.register(process.stdout, selectors.EVENT_READ, "output")
         selector.register(read_fd, selectors.EVENT_READ, "results")
@@ -553,7 +595,7 @@ class Workspace:
         results, results_bytes = bytearray(), 0
         deadline = start + timeout
         killed, timed_out, open_streams = "", False, 2
-        out_of_memory = False
+        out_of_memory, over_budget = False, ""
         next_watch = start + 0.2
         exited_at = None
         while open_streams:
@@ -586,7 +628,9 @@ class Workspace:
                         killed = f"it sent more than {MAX_RESULTS >> 20} MB of results"
                     else:
                         results += chunk
-            if killed:
+                        clock.feed(chunk, time.monotonic())
+            over_budget = clock.over(time.monotonic())
+            if killed or over_budget:
                 break
             if time.monotonic() >= next_watch:
                 next_watch = time.monotonic() + 0.2
@@ -625,7 +669,8 @@ class Workspace:
             skipped = output_bytes - len(head) - len(tail)
             text += (f"\n[... {skipped} bytes of output left out ...]\n" if skipped > 0 else "") + \
                 bytes(tail).decode("utf-8", "replace")
-        return Outcome(records, garbage, returncode, timed_out, killed, seconds, text, output_bytes, out_of_memory)
+        return Outcome(records, garbage, returncode, timed_out, killed, seconds, text, output_bytes, out_of_memory,
+                       over_budget)
 
     def _kill(self, process, uid, run_cgroup=None):
         """Kill the whole sandbox: every process of its cgroup, its process group (bwrap: the PID namespace dies

@@ -380,6 +380,19 @@ INFINITE_LOOP = '''def softmax(x):
         pass
 '''
 
+RUNAWAY_CELL = "while True:  # the answer cell itself never ends\n    pass\n"
+
+
+def runaway_answers(nb, ctx=None):
+    """An endless softmax (its cases never return) and an answer cell for mean_squared_error that never ends:
+    with ``--exercise-timeout`` each costs its own exercise within that budget, and the two others pass. Not
+    in ``ATTACKS``: it needs a submission time limit far above the exercise's, which the batch does not use."""
+    nb = copy.deepcopy(nb)
+    answer(nb, FIRST).source = INFINITE_LOOP
+    answer(nb, THIRD).source = RUNAWAY_CELL
+    return nb
+
+
 IGNORE_SIGTERM = '''import signal as _signal
 import time as _time
 for _sig in (_signal.SIGTERM, _signal.SIGINT, _signal.SIGHUP, _signal.SIGXCPU):
