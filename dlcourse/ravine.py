@@ -11,8 +11,8 @@ import dataclasses
 import numpy as np
 from matplotlib.figure import Figure
 
-from .widgets import figure_png
-from .widgets.optimizers import OPTIMIZERS, Surface, draw_losses, draw_surface, race
+from .widgets import LiveFigure, panel, show_demo
+from .widgets.optimizers import OPTIMIZERS, Surface, draw_losses, draw_surface, move_to_step, race
 
 # 0.001 to 10, 8 rates per factor 10 (each about 1.33 times the previous), rounded to 2 digits: 0.75, 1, 1.3, 1.8, ...
 LEARNING_RATE_GRID = np.array([float(f"{rate:.2g}") for rate in 10.0 ** np.linspace(-3, 1, 33)])
@@ -68,52 +68,75 @@ def tuned(surface, optimizers=OPTIMIZERS, steps=None, grid=LEARNING_RATE_GRID):
     return copy
 
 
+def fair_race_surfaces():
+    """Lecture 06's race: the ravine (κ = 100) and Rosenbrock with grid-tuned rates, the saddle and the double well.
+
+    Every optimiser gets its best rate of the grid where rates decide the race, so no one wins by its rate alone.
+    """
+    from .widgets.optimizers import SURFACES
+
+    return {"ravine": tuned(ravine(condition_number=100, angle=30)), "Rosenbrock": tuned(SURFACES["Rosenbrock"]),
+            "saddle": SURFACES["saddle"], "local minima": SURFACES["local minima"]}
+
+
 class SurfaceRace:
-    """Every optimiser on every surface of ``{name: Surface}``; ``update(surface, step)`` redraws ``fig``."""
+    """Every optimiser on every surface of ``{name: Surface}``; ``update(surface, step)`` redraws ``fig`` in place.
+
+    The contours of a surface are drawn once; a new step count moves only the paths' lines and markers.
+    """
 
     def __init__(self, surfaces, max_steps=300, optimizers=OPTIMIZERS):
         self.surfaces, self.max_steps = dict(surfaces), int(max_steps)
         self.paths = {name: race(surface, self.max_steps, optimizers) for name, surface in self.surfaces.items()}
-        self.fig = Figure(figsize=(11, 4.2))  # not a pyplot figure: shown only through the widget's display
+        self.fig = Figure(figsize=(11, 4.2))  # not a pyplot figure: shown only through the LiveFigure
         self.axes = self.fig.subplots(1, 2)
+        self.live = LiveFigure(self.fig)
         self.surface = next(iter(self.surfaces))
         self.step = self.surfaces[self.surface].steps
+        self._drawn = None
 
     def update(self, surface=None, step=None):
         self.surface = self.surface if surface is None else surface
         self.step = self.step if step is None else int(step)
-        for ax in self.axes:
-            ax.clear()
         chosen, paths = self.surfaces[self.surface], self.paths[self.surface]
-        draw_surface(self.axes[0], chosen, paths, self.step)
-        draw_losses(self.axes[1], chosen, paths, self.step)
-        self.fig.suptitle(chosen.note, fontsize=10)
-        self.fig.tight_layout()
+        if self._drawn != self.surface:
+            for ax in self.axes:
+                ax.clear()
+            draw_surface(self.axes[0], chosen, paths, self.step)
+            draw_losses(self.axes[1], chosen, paths, self.step)
+            self.fig.suptitle(chosen.note, fontsize=10)
+            self.fig.tight_layout()
+            self._drawn = self.surface
+        else:
+            move_to_step(self.axes, chosen, paths, self.step)
+        self.live.redraw()
         return self.fig
 
+    def positions(self):
+        """{optimiser: (x, y)} where each optimiser is at the current step (for tests and printing)."""
+        return {name: path[min(self.step, len(path) - 1)] for name, path in self.paths[self.surface].items()}
 
-def race_explorer(surfaces, max_steps=300):
-    """A Dropdown (surface) and an IntSlider (steps) redrawing a SurfaceRace; returns the SurfaceRace."""
+
+def race_explorer(surfaces=None, max_steps=300):
+    """A Dropdown (surface) and an IntSlider (steps) redrawing a SurfaceRace; returns the SurfaceRace.
+
+    ``surfaces``: ``{name: Surface}``, by default ``fair_race_surfaces()``. The controls come first, then the
+    figure of the current state (a PNG output a saved notebook keeps), replaced in place on every change.
+    """
     import ipywidgets as widgets
-    from IPython.display import display
 
-    class Panel(widgets.HBox):
-        def __repr__(self):  # what a saved notebook shows where widgets cannot render
-            return "SurfaceRace: a surface menu and a slider on the number of steps (run the notebook to move them)"
-
-    demo = SurfaceRace(surfaces, max_steps)
+    demo = SurfaceRace(fair_race_surfaces() if surfaces is None else surfaces, max_steps)
     demo.update()
     surface_menu = widgets.Dropdown(options=list(demo.surfaces), value=demo.surface, description="surface")
     step_slider = widgets.IntSlider(value=demo.step, min=0, max=max_steps, step=1, description="steps",
-                                    continuous_update=False)
-    handle = None
+                                    continuous_update=True)
 
     def redraw(_=None):
         demo.update(surface=surface_menu.value, step=step_slider.value)
-        handle.update(figure_png(demo.fig))
 
     surface_menu.observe(redraw, names="value")
     step_slider.observe(redraw, names="value")
-    display(Panel([step_slider, surface_menu]))
-    handle = display(figure_png(demo.fig), display_id=True)
+    show_demo(panel([widgets.HBox([step_slider, surface_menu])],
+                    "SurfaceRace: a surface menu and a slider on the number of steps (run the notebook to move them)"),
+              demo.live)
     return demo

@@ -6,8 +6,8 @@ import pytest
 from dlcourse.data import load_digits
 from dlcourse.gradcheck import numerical_gradient, rel_error
 from dlcourse.layers import Affine, Sigmoid
-from dlcourse.widgets.activations import (ACTIVATIONS, INITS, deep_network, draw_gradient_norms, layer_statistics,
-                                          vanishing_gradients_demo)
+from dlcourse.widgets.activations import (ACTIVATIONS, INITS, DepthExplorer, deep_network, draw_gradient_norms,
+                                          layer_statistics)
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +66,19 @@ def test_drawing_changes_with_the_controls(batch):
     plt.close(fig)
 
 
-def test_demo_builds_controls_and_redraws(batch, monkeypatch):
+def test_demo_builds_controls_and_redraws_one_figure(batch, monkeypatch):
     import ipywidgets as widgets
 
     import dlcourse.widgets.activations as module
-    monkeypatch.setattr(plt, "show", lambda: None)
     calls = []
     original = module.draw_gradient_norms
     monkeypatch.setattr(module, "draw_gradient_norms", lambda axes, X, t, *a: calls.append(a) or original(axes, X, t, *a))
-    box = vanishing_gradients_demo(*batch)
-    activation, depth, init = box.children[0].children
-    assert isinstance(depth, widgets.IntSlider) and not depth.continuous_update
+    demo = DepthExplorer(*batch)
+    assert repr(demo.ui).startswith("DepthExplorer:")  # a saved notebook shows this line, not a widget repr
+    activation, depth, init = demo.ui.children[0].children
+    assert isinstance(depth, widgets.IntSlider) and depth.continuous_update
     assert list(activation.options) == list(ACTIVATIONS) and list(init.options) == list(INITS)
     depth.value = 4
     activation.value = "ReLU"
     assert calls[-1] == ("ReLU", 4, "Xavier")
-    plt.close("all")
+    assert demo.live.redraws == 3 and len(demo.figure.axes) == 2  # one figure, redrawn in place

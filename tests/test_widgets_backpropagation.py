@@ -2,7 +2,7 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from dlcourse.widgets.backpropagation import GRAPHS, backprop_graph_demo, draw_graph, forward_backward
+from dlcourse.widgets.backpropagation import GRAPHS, GraphExplorer, draw_graph, forward_backward
 
 
 def test_square_graph_follows_the_chain_rule():
@@ -59,21 +59,33 @@ def test_drawing_changes_with_the_inputs_and_the_step():
     plt.close(fig)
 
 
-def test_demo_builds_sliders_and_redraws(monkeypatch):
+def test_demo_builds_sliders_and_redraws_one_figure(monkeypatch):
     import ipywidgets as widgets
 
-    monkeypatch.setattr(plt, "show", lambda: None)
     drawn = []
     import dlcourse.widgets.backpropagation as module
     original = module.draw_graph
     monkeypatch.setattr(module, "draw_graph", lambda ax, *a, **k: drawn.append(k) or original(ax, *a, **k))
-    box = backprop_graph_demo()
-    sliders = [w for row in box.children[:2] for w in row.children if isinstance(w, widgets.FloatSlider)]
+    demo = GraphExplorer()
+    assert repr(demo.ui).startswith("GraphExplorer:")  # a saved notebook shows this line, not a widget repr
+    sliders = [w for row in demo.ui.children[:2] for w in row.children if isinstance(w, widgets.FloatSlider)]
     assert [s.description for s in sliders] == ["x", "y", "w"]
-    assert all(not s.continuous_update for s in sliders)
-    assert sliders[2].disabled  # w is not an input of (x + y)²
+    assert all(s.continuous_update for s in sliders)
+    assert sliders[2].layout.display == "none"  # w is not an input of (x + y)²: hidden, not a dead slider
     sliders[0].value = -2.0
     assert drawn[-1]["x"] == -2.0
-    box.children[0].children[0].value = "(x + y) · w"
-    assert not sliders[2].disabled
-    plt.close("all")
+    demo.graph.value = "(x + y) · w"
+    assert sliders[2].layout.display is None
+    assert demo.live.redraws == 3 and demo.figure.axes == [demo.ax]  # one figure, redrawn in place
+
+
+def test_caption_numbers_the_four_steps_of_the_notes():
+    fig, ax = plt.subplots()
+    draw_graph(ax, x=1.0, y=2.0, step=1)
+    caption = next(text.get_text() for text in ax.texts if text.get_text().startswith("backward step"))
+    lines = caption.splitlines()
+    assert "① right to left" in lines[0]
+    assert lines[1].startswith("② the signal arriving from the right (upstream gradient): ∂z/∂z = 1")
+    assert lines[2].startswith("③ local derivative, from the forward input t = 3: ∂z/∂t = 2t = 6")
+    assert lines[3].startswith("④ multiply ② × ③") and lines[3].endswith("∂z/∂t = 1 × 6 = 6")
+    plt.close(fig)

@@ -4,13 +4,15 @@ gradients reach the first layers.
 ``deep_network`` builds a stack of ``depth`` hidden layers (Affine + activation) on the digits;
 ``layer_statistics`` runs one batch forward and backward and returns every hidden layer's activations
 and every weight matrix's gradient norm; ``draw_gradient_norms`` plots both; ``vanishing_gradients_demo``
-puts the three choices on controls.
+puts the three choices on controls (a ``DepthExplorer``).
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..network import Sequential
+from . import LiveFigure, panel, show_demo
 
 ACTIVATIONS = {
     "sigmoid": Sigmoid,
@@ -99,33 +101,48 @@ def draw_gradient_norms(axes, X, t, activation="sigmoid", depth=10, init="Xavier
     return stats
 
 
-def vanishing_gradients_demo(X, t, activation="sigmoid", depth=10, init="Xavier"):
-    """Controls for the activation, the depth and the initialisation; returns the widget box to display.
+class DepthExplorer:
+    """Controls for the activation, the depth and the initialisation, and one figure ``draw_gradient_norms`` redraws.
 
-    The figure of the initial state is drawn first as an ordinary figure (kept in a saved notebook);
-    changing a control redraws below the controls.
+    Works without a front end: setting a control's ``value`` redraws; ``show()`` displays the controls and the
+    figure under them (replaced in place afterwards).
     """
-    import ipywidgets as widgets
 
-    _show(X, t, activation, depth, init)
-    activation_box = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
-    depth_slider = widgets.IntSlider(value=depth, min=2, max=20, description="hidden layers",
-                                     continuous_update=False, style={"description_width": "initial"})
-    init_box = widgets.Dropdown(options=list(INITS), value=init, description="init")
-    out = widgets.Output()
+    def __init__(self, X, t, activation="sigmoid", depth=10, init="Xavier"):
+        import ipywidgets as widgets
 
-    def redraw(_=None):
-        with out:
-            out.clear_output(wait=True)
-            _show(X, t, activation_box.value, depth_slider.value, init_box.value)
+        self.X, self.t = X, t
+        self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
+        self.depth = widgets.IntSlider(value=depth, min=2, max=20, description="hidden layers", continuous_update=True,
+                                       style={"description_width": "initial"})
+        self.init = widgets.Dropdown(options=list(INITS), value=init, description="init")
+        self.figure = Figure(figsize=(11, 3.6))  # not a pyplot figure: shown only through the LiveFigure
+        self.axes = self.figure.subplots(1, 2)
+        self.live = LiveFigure(self.figure)
+        self.ui = panel([widgets.HBox([self.activation, self.depth, self.init])],
+                        "DepthExplorer: menus for the activation and the initialisation, a slider for the depth "
+                        "(run the notebook to move them)")
+        for control in (self.activation, self.depth, self.init):
+            control.observe(lambda _change: self.update(), names="value")
+        self._laid_out = False
+        self.stats = self.update()
 
-    for control in (activation_box, depth_slider, init_box):
-        control.observe(redraw, names="value")
-    return widgets.VBox([widgets.HBox([activation_box, depth_slider, init_box]), out])
+    def update(self):
+        """Redraw for the controls' values; returns ``layer_statistics``' dict."""
+        self.stats = draw_gradient_norms(self.axes, self.X, self.t, self.activation.value, self.depth.value,
+                                         self.init.value)
+        if not self._laid_out:  # the layout once: it costs as much as the drawing
+            self.figure.tight_layout()
+            self._laid_out = True
+        self.live.redraw()
+        return self.stats
+
+    def show(self):
+        """Display the controls, then the figure of the current state under them (updated in place)."""
+        show_demo(self.ui, self.live)
+        return self
 
 
-def _show(X, t, activation, depth, init):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    draw_gradient_norms(axes, X, t, activation, depth, init)
-    fig.tight_layout()
-    plt.show()
+def vanishing_gradients_demo(X, t, activation="sigmoid", depth=10, init="Xavier"):
+    """Show a DepthExplorer in a notebook (controls, then the figure under them); returns the DepthExplorer."""
+    return DepthExplorer(X, t, activation, depth, init).show()

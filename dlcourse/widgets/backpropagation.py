@@ -4,12 +4,15 @@ A graph is a list of operation nodes (add, multiply, square) fed by named inputs
 computes every forward value and, node by node from right to left, the gradient of the output with
 respect to everything; ``draw_graph`` draws the graph with forward values (above the edges, green) and
 the gradients found so far (below the edges, red), and spells out the four steps of the current node.
-``backprop_graph_demo`` puts sliders on the inputs and on the backward step.
+``backprop_graph_demo`` puts sliders on the inputs and on the backward step (a ``GraphExplorer``).
 """
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+
+from . import LiveFigure, panel, show_demo
 
 FORWARD_COLOUR, BACKWARD_COLOUR = "tab:green", "tab:red"
 SYMBOLS = {"+": "+", "×": "×", "²": "**2"}  # the square node is labelled as Python writes it
@@ -78,11 +81,11 @@ def forward_backward(graph="(x + y)²", **inputs):
     output = g.nodes[-1].name
     grads, steps = {output: 1.0}, []
     for node in reversed(g.nodes):  # ① right to left
-        upstream = grads[node.name]
-        locals_ = _local_derivatives(node, values)  # ② the node's inputs, ③ its local derivatives
+        upstream = grads[node.name]  # ② the signal arriving from the right
+        locals_ = _local_derivatives(node, values)  # ③ local derivatives, from the forward inputs
         downstream = {}
         for name, (local, formula) in zip(node.inputs, locals_):
-            downstream[name] = upstream * local  # ④ multiply and pass on
+            downstream[name] = upstream * local  # ④ multiply ② and ③ and pass on
             grads[name] = grads.get(name, 0.0) + downstream[name]
         steps.append({"node": node.name, "upstream": upstream,
                       "locals": [(name, local, formula) for name, (local, formula) in zip(node.inputs, locals_)],
@@ -152,11 +155,13 @@ def draw_graph(ax, graph="(x + y)²", x=1.0, y=2.0, w=-1.5, step=None, title=Non
         caption = "forward pass: values flow left to right (green)"
     else:
         record = steps[step - 1]
-        lines = [f"backward step {step} of {n_steps}, node {record['node']}:",
-                 f"① gradient arriving from the right: ∂{output}/∂{record['node']} = {record['upstream']:.3g}"]
+        # numbered as the notes' four steps (lecture 03): ① right to left, ② upstream, ③ local, ④ ② × ③ passed on
+        lines = [f"backward step {step} of {n_steps}: ① right to left, the next node is {record['node']}",
+                 f"② the signal arriving from the right (upstream gradient): "
+                 f"∂{output}/∂{record['node']} = {record['upstream']:.3g}"]
         for name, local, formula in record["locals"]:
-            lines.append(f"②③ input {name} = {values[name]:.3g}, local derivative {formula}")
-        lines.append("④ pass on upstream × local: " + ", ".join(
+            lines.append(f"③ local derivative, from the forward input {name} = {values[name]:.3g}: {formula}")
+        lines.append("④ multiply ② × ③ and pass it on to the left: " + ", ".join(
             f"∂{output}/∂{name} = {record['upstream']:.3g} × {local:.3g} = {record['downstream'][name]:.3g}"
             for name, local, _ in record["locals"]))
         caption = "\n".join(lines)
@@ -171,39 +176,54 @@ def draw_graph(ax, graph="(x + y)²", x=1.0, y=2.0, w=-1.5, step=None, title=Non
     return {"values": values, "grads": grads, "shown": shown}
 
 
-def backprop_graph_demo(graph="(x + y)²", x=1.0, y=2.0, w=-1.5, step=None):
-    """Sliders on the inputs and on the backward step of a small graph; returns the widget box to display.
+class GraphExplorer:
+    """A graph menu, sliders on the inputs and on the backward step, and one figure ``draw_graph`` redraws.
 
-    The figure of the initial state is drawn first as an ordinary figure (kept in a saved notebook);
-    moving a control redraws the graph below the controls.
+    Works without a front end: setting a control's ``value`` redraws; ``show()`` displays the controls and the
+    figure under them (replaced in place afterwards).
     """
-    import ipywidgets as widgets
 
-    n_steps = len(GRAPHS[graph].nodes)
-    step = n_steps if step is None else step
-    _show(graph, x, y, w, step)
-    graph_box = widgets.Dropdown(options=list(GRAPHS), value=graph, description="graph")
-    sliders = {name: widgets.FloatSlider(value=value, min=-3.0, max=3.0, step=0.1, description=name,
-                                         continuous_update=False)
-               for name, value in (("x", x), ("y", y), ("w", w))}
-    step_slider = widgets.IntSlider(value=step, min=0, max=n_steps, description="backward step",
-                                    continuous_update=False, style={"description_width": "initial"})
-    out = widgets.Output()
+    def __init__(self, graph="(x + y)²", x=1.0, y=2.0, w=-1.5, step=None):
+        import ipywidgets as widgets
 
-    def redraw(_=None):
-        sliders["w"].disabled = "w" not in GRAPHS[graph_box.value].inputs
-        with out:
-            out.clear_output(wait=True)
-            _show(graph_box.value, sliders["x"].value, sliders["y"].value, sliders["w"].value, step_slider.value)
+        n_steps = len(GRAPHS[graph].nodes)
+        self.graph = widgets.Dropdown(options=list(GRAPHS), value=graph, description="graph")
+        self.sliders = {name: widgets.FloatSlider(value=value, min=-3.0, max=3.0, step=0.1, description=name,
+                                                  continuous_update=True)
+                        for name, value in (("x", x), ("y", y), ("w", w))}
+        self.step = widgets.IntSlider(value=n_steps if step is None else step, min=0, max=n_steps,
+                                      description="backward step", continuous_update=True,
+                                      style={"description_width": "initial"})
+        self.figure = Figure(figsize=(9, 5))  # not a pyplot figure: shown only through the LiveFigure
+        self.ax = self.figure.subplots()
+        self.figure.subplots_adjust(bottom=0.3)  # room for the caption of the four steps
+        self.live = LiveFigure(self.figure)
+        self.ui = panel([widgets.HBox([self.graph, self.step]), widgets.HBox(list(self.sliders.values()))],
+                        "GraphExplorer: a graph menu, sliders for the inputs and the backward step "
+                        "(run the notebook to move them)")
+        for control in (self.graph, self.step, *self.sliders.values()):
+            control.observe(lambda _change: self.update(), names="value")
+        self.result = self.update()
 
-    for control in (graph_box, step_slider, *sliders.values()):
-        control.observe(redraw, names="value")
-    sliders["w"].disabled = "w" not in GRAPHS[graph].inputs
-    return widgets.VBox([widgets.HBox([graph_box, step_slider]), widgets.HBox(list(sliders.values())), out])
+    def update(self):
+        """Redraw for the controls' values; returns ``draw_graph``'s dict."""
+        graph = self.graph.value
+        n_steps = len(GRAPHS[graph].nodes)
+        if self.step.max != n_steps:
+            self.step.max = n_steps
+        # a slider that does nothing would look broken: w is hidden while the graph has no w
+        self.sliders["w"].layout.display = None if "w" in GRAPHS[graph].inputs else "none"
+        values = {name: slider.value for name, slider in self.sliders.items()}
+        self.result = draw_graph(self.ax, graph, step=self.step.value, **values)
+        self.live.redraw()
+        return self.result
+
+    def show(self):
+        """Display the controls, then the figure of the current state under them (updated in place)."""
+        show_demo(self.ui, self.live)
+        return self
 
 
-def _show(graph, x, y, w, step):
-    fig, ax = plt.subplots(figsize=(9, 5))
-    draw_graph(ax, graph, x=x, y=y, w=w, step=step)
-    fig.subplots_adjust(bottom=0.3)
-    plt.show()
+def backprop_graph_demo(graph="(x + y)²", x=1.0, y=2.0, w=-1.5, step=None):
+    """Show a GraphExplorer in a notebook (controls, then the figure under them); returns the GraphExplorer."""
+    return GraphExplorer(graph, x, y, w, step).show()

@@ -9,11 +9,10 @@ controls and the figure of their initial state (a normal PNG output, so a saved 
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..layers import Conv2d
-from . import figure_png
+from . import LiveFigure, panel, show_demo
 
 # hand-made 3×3 filters: two edge detectors (Sobel), a blur and a sharpening filter
 CLASSIC_FILTERS = {
@@ -66,13 +65,6 @@ def draw(axes, image, kernel, image_title="image", kernel_title="filter"):
     return fmap
 
 
-class _Panel(widgets.VBox):
-    """The controls; a short text stands for them where widgets cannot be shown (a saved notebook)."""
-
-    def __repr__(self):
-        return "FilterExplorer: a dropdown for the filter and a slider for the image (run the notebook to move them)"
-
-
 class FilterExplorer:
     """A Dropdown choosing the filter and an IntSlider choosing the image, redrawing ``draw`` on change.
 
@@ -93,8 +85,9 @@ class FilterExplorer:
                                        description="image", continuous_update=False)
         self.figure = Figure(figsize=(10, 3.4), layout="constrained")
         self.axes = self.figure.subplots(1, 3, width_ratios=[1.0, 0.8, 1.0])
-        self.ui = _Panel([widgets.HBox([self.filter, self.image])])
-        self._handle = None
+        self.ui = panel([widgets.HBox([self.filter, self.image])],
+                        "FilterExplorer: a dropdown for the filter and a slider for the image (run the notebook to move them)")
+        self.live = LiveFigure(self.figure)
         for control in (self.filter, self.image):
             control.observe(self._on_change, names="value")
         self.fmap = self.update()
@@ -108,18 +101,16 @@ class FilterExplorer:
         index = self.image.value if image_index is None else int(image_index)
         fmap = draw(self.axes, self.images[index], self.filters[name],
                     image_title=self.image_names[index], kernel_title=name)
-        if self._handle is not None:
-            self._handle.update(self.png())
+        self.live.redraw()
         return fmap
 
     def png(self):
         """The current figure as a PNG image (an IPython Image)."""
-        return figure_png(self.figure)
+        return self.live.png()
 
     def show(self):
         """Display the controls, then the figure of the current state (updated in place on every change)."""
-        display(self.ui)
-        self._handle = display(self.png(), display_id=True)
+        show_demo(self.ui, self.live)
         return self
 
 

@@ -7,17 +7,19 @@
   six weights and three biases; the decision regions and the loss (softmax or multiclass SVM) update live,
   and a "step" button takes one gradient step.
 
-Each demo first draws its current state as a normal matplotlib figure (kept in a saved notebook), then shows
-the controls; a change redraws the figure in an output area under the controls. The drawing is a plain
-function of the control values (``draw_descent``, ``draw_classifier``), so tests call it directly.
+Each demo shows its controls and, right under them, one figure of the current state (a PNG output, kept in a
+saved notebook) that every change replaces in place. The drawing is a plain function of the control values
+(``draw_descent``, ``draw_classifier``), so tests call it directly.
 """
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..functions import svm_loss_and_grad_scores
 from ..layers import SoftmaxWithLoss
+from . import LiveFigure, panel, show_demo
 
 # ---------------------------------------------------------------- loss surfaces
 
@@ -211,52 +213,66 @@ def _widgets():
     return ipywidgets
 
 
-def _panel(children, text):
-    """A VBox whose plain-text form is ``text`` (what a saved notebook shows where widgets cannot render)."""
-    ipywidgets = _widgets()
-
-    class Panel(ipywidgets.VBox):
-        def __repr__(self):
-            return text
-
-    return Panel(children)
-
-
-def _show_static(fig):
-    from IPython.display import display
-
-    display(fig)
-    plt.close(fig)
-
-
-def _redraw(controls, fig):
-    """Show ``fig`` in the controls' output area, replacing the previous one; without controls (tests) just close it."""
-    if controls is None:
-        plt.close(fig)
-        return
-    output = controls["output"]
-    with output:
-        output.clear_output(wait=True)
-        _show_static(fig)
+def _state_title(surface, learning_rate, path, steps):
+    diverged = len(path) < steps + 1 or np.max(np.abs(path[-1])) > 10 * np.max(np.abs(surface.extent))
+    state = "diverged" if diverged else f"end ({path[-1, 0]:.2f}, {path[-1, 1]:.2f})"
+    return f"{surface.name}, η = {learning_rate:g}: {state}"
 
 
 class LandscapeDemo:
     """Gradient descent on a 2-D loss surface with sliders on η, the start point and the number of steps.
 
-    ``demo = LandscapeDemo(); demo.show()`` in a notebook; ``demo.update(learning_rate=0.2)`` redraws.
+    ``demo = LandscapeDemo(); demo.show()`` in a notebook; ``demo.update(learning_rate=0.2)`` redraws. One
+    figure is kept: a slider moves only the path's lines (the contours are drawn again only for a new surface),
+    so a redraw is cheap enough to follow a slider while it is dragged.
     """
 
     def __init__(self, surface="elongated bowl", learning_rate=0.1, start=(-4.0, 1.5), steps=30):
         self.values = dict(surface=surface, learning_rate=learning_rate, start=tuple(start), steps=steps)
         self.path = None
         self._controls = None
+        self.fig = Figure(figsize=(10, 3.8))  # not a pyplot figure: shown only through the LiveFigure
+        self.axes = self.fig.subplots(1, 2, width_ratios=[1.3, 1])
+        self.live = LiveFigure(self.fig)
+        self._drawn_surface = None
+        self._artists = {}
 
     def figure(self):
-        """A new figure of the current state (contours with the path, loss along the path)."""
-        fig, (ax_contour, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.3, 1]})
-        self.path = draw_descent(ax_contour, ax_loss, **self.values)
-        fig.tight_layout()
-        return fig
+        """The figure of the current state (contours with the path, loss along the path), updated in place."""
+        v = self.values
+        surface = _surface(v["surface"])
+        ax_contour, ax_loss = self.axes
+        self.path = descent_path(surface.gradient, v["start"], v["learning_rate"], v["steps"])
+        losses = np.maximum(surface.f(self.path[:, 0], self.path[:, 1]) - surface.minimum, 1e-12)
+        steps = np.arange(len(self.path))
+        if self._drawn_surface != surface.name:
+            ax_contour.clear()
+            ax_loss.clear()
+            plot_contours(ax_contour, surface)
+            a = self._artists
+            a["path"], = ax_contour.plot([], [], "-o", color="red", markersize=3, linewidth=1.2)
+            a["start"], = ax_contour.plot([], [], "o", markerfacecolor="none", markeredgecolor="red", markersize=9)
+            a["end"], = ax_contour.plot([], [], "*", color="red", markersize=12, markeredgecolor="k",
+                                        markeredgewidth=0.5)
+            a["loss"], = ax_loss.plot([], [], "-o", markersize=2, color="red")
+            ax_loss.set_yscale("log")
+            ax_loss.set_xlabel("step")
+            ax_loss.set_ylabel("loss − minimum (log)")
+            ax_loss.grid(alpha=0.3, which="both")
+            ax_contour.set_title(" ", fontsize=10)
+            ax_loss.set_title(" ", fontsize=10)
+            self.fig.tight_layout()
+            self._drawn_surface = surface.name
+        a = self._artists
+        a["path"].set_data(self.path[:, 0], self.path[:, 1])
+        a["start"].set_data(self.path[:1, 0], self.path[:1, 1])
+        a["end"].set_data(self.path[-1:, 0], self.path[-1:, 1])
+        a["loss"].set_data(steps, losses)
+        ax_contour.set_title(_state_title(surface, v["learning_rate"], self.path, v["steps"]), fontsize=10)
+        ax_loss.set_xlim(0, v["steps"])
+        ax_loss.set_ylim(losses.min() / 3, losses.max() * 3)
+        ax_loss.set_title(f"final loss {surface.f(*self.path[-1]):.4g}", fontsize=10)
+        return self.fig
 
     def update(self, **values):
         """Change some of surface, learning_rate, start, steps; returns the new path."""
@@ -264,7 +280,8 @@ class LandscapeDemo:
         if unknown:
             raise TypeError(f"LandscapeDemo.update: unknown value(s) {sorted(unknown)}; known: {sorted(self.values)}")
         self.values.update(values)
-        _redraw(self._controls, self.figure())
+        self.figure()
+        self.live.redraw()
         return self.path
 
     def controls(self):
@@ -277,14 +294,13 @@ class LandscapeDemo:
                                         style=style, layout=layout),
             learning_rate=ipywidgets.FloatSlider(value=v["learning_rate"], min=0.005, max=0.25, step=0.005,
                                                  readout_format=".3f", description="learning rate η",
-                                                 continuous_update=False, style=style, layout=layout),
+                                                 continuous_update=True, style=style, layout=layout),
             start_x=ipywidgets.FloatSlider(value=v["start"][0], min=-4.5, max=4.5, step=0.05, description="start w₁",
-                                           continuous_update=False, style=style, layout=layout),
+                                           continuous_update=True, style=style, layout=layout),
             start_y=ipywidgets.FloatSlider(value=v["start"][1], min=-2.0, max=2.0, step=0.05, description="start w₂",
-                                           continuous_update=False, style=style, layout=layout),
+                                           continuous_update=True, style=style, layout=layout),
             steps=ipywidgets.IntSlider(value=v["steps"], min=1, max=100, description="steps",
-                                       continuous_update=False, style=style, layout=layout),
-            output=ipywidgets.Output(),
+                                       continuous_update=True, style=style, layout=layout),
         )
 
         def changed(_):
@@ -294,18 +310,15 @@ class LandscapeDemo:
         for name in ("surface", "learning_rate", "start_x", "start_y", "steps"):
             c[name].observe(changed, names="value")
         self._controls = c
-        return _panel([ipywidgets.HBox([ipywidgets.VBox([c["learning_rate"], c["steps"], c["surface"]]),
-                                        ipywidgets.VBox([c["start_x"], c["start_y"]])]),
-                       c["output"]],
-                      "LandscapeDemo: sliders for the learning rate η, the start point and the number of steps "
-                      "(run the notebook to move them)")
+        return panel([ipywidgets.HBox([ipywidgets.VBox([c["learning_rate"], c["steps"], c["surface"]]),
+                                       ipywidgets.VBox([c["start_x"], c["start_y"]])])],
+                     "LandscapeDemo: sliders for the learning rate η, the start point and the number of steps "
+                     "(run the notebook to move them)")
 
     def show(self):
-        """Draw the current state as a static figure, then display the controls (redraws appear under them)."""
-        from IPython.display import display
-
-        _show_static(self.figure())
-        display(self.controls())
+        """Display the controls, then the figure of the current state under them (updated in place)."""
+        self.figure()
+        show_demo(self.controls(), self.live)
 
 
 class LinearClassifierDemo:
@@ -331,27 +344,40 @@ class LinearClassifierDemo:
         self.result = None
         self._controls = None
         self._syncing = False
+        self.fig = None
+        self.live = LiveFigure(None)
 
     def current_loss(self):
         return LOSSES[self.loss](self.W, self.b, self.X, self.t)[0]
 
     def figure(self):
-        """A new figure: the classifier in the plane, and the loss after every change so far."""
-        fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
+        """The figure of the current state, updated in place: the classifier in the plane, the loss after every
+        change so far."""
+        if self.fig is None:
+            self.fig = Figure(figsize=(10, 4.2))  # not a pyplot figure: shown only through the LiveFigure
+            self.axes = self.fig.subplots(1, 2, width_ratios=[1.2, 1])
+            self._weights_text = self.fig.text(0.5, 0.01, "", ha="center", fontsize=8)
+            self.live.figure = self.fig
+            self._laid_out = False
+        ax, ax_loss = self.axes
+        ax.clear()
+        ax_loss.clear()
         self.result = draw_classifier(ax, self.X, self.t, self.W, self.b, self.loss)
         ax_loss.plot(np.arange(len(self.history)), self.history, "-o", markersize=3)
         ax_loss.set_xlabel("change (slider or step)")
         ax_loss.set_ylabel(f"{self.loss} loss")
         ax_loss.set_ylim(bottom=0)
         ax_loss.grid(alpha=0.3)
+        ax_loss.set_title(f"the next step uses η = {self.learning_rate:g}", fontsize=10)
         if len(self.history) == 1:
             ax_loss.text(0.5, 0.5, "press step or move a slider:\nthe loss after every change appears here",
                          ha="center", va="center", transform=ax_loss.transAxes, color="grey")
-        weights = "   ".join(f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}"
-                               for k in range(3))
-        fig.text(0.5, 0.01, weights, ha="center", fontsize=8)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        return fig
+        self._weights_text.set_text("   ".join(f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}"
+                                            for k in range(3)))
+        if not self._laid_out:  # the layout once: it costs as much as the drawing
+            self.fig.tight_layout(rect=(0, 0.04, 1, 1))
+            self._laid_out = True
+        return self.fig
 
     def update(self, W=None, b=None, loss=None, learning_rate=None):
         """Set weights / biases / loss / learning rate, record the loss, redraw; returns draw_classifier's dict."""
@@ -387,7 +413,8 @@ class LinearClassifierDemo:
         self._redraw()
 
     def _redraw(self):
-        _redraw(self._controls, self.figure())
+        self.figure()
+        self.live.redraw()
 
     def _sync_sliders(self):
         if self._controls is None:
@@ -410,6 +437,7 @@ class LinearClassifierDemo:
         for k, colour in enumerate(CLASS_COLOURS):
             for name, value, text in ((f"w{k}x", self.W[0, k], f"W[0,{k}]"), (f"w{k}y", self.W[1, k], f"W[1,{k}]"),
                                       (f"b{k}", self.b[k], f"b[{k}]")):
+                # on release only: every change is a point of the loss history, and a drag is not dozens of changes
                 c[name] = ipywidgets.FloatSlider(value=float(value), min=-8.0, max=8.0, step=0.05, description=text,
                                                  continuous_update=False, style=style, layout=layout)
             title = ipywidgets.HTML(f"<b style='color:{colour}'>class {k}</b>")
@@ -417,12 +445,11 @@ class LinearClassifierDemo:
         c["loss"] = ipywidgets.Dropdown(options=list(LOSSES), value=self.loss, description="loss",
                                         style=style, layout=layout)
         c["learning_rate"] = ipywidgets.FloatSlider(value=self.learning_rate, min=0.05, max=3.0, step=0.05,
-                                                    description="η", continuous_update=False, style=style,
+                                                    description="η", continuous_update=True, style=style,
                                                     layout=layout)
         c["step"] = ipywidgets.Button(description="step", button_style="primary", tooltip="one gradient step")
         c["step10"] = ipywidgets.Button(description="10 steps", tooltip="ten gradient steps")
         c["reset"] = ipywidgets.Button(description="reset", tooltip="back to the initial weights")
-        c["output"] = ipywidgets.Output()
 
         def slider_moved(_):
             if self._syncing:
@@ -434,19 +461,22 @@ class LinearClassifierDemo:
             if name[0] in "wb" and name[1].isdigit():
                 c[name].observe(slider_moved, names="value")
         c["loss"].observe(lambda change: self.update(loss=change["new"]), names="value")
-        c["learning_rate"].observe(lambda change: setattr(self, "learning_rate", change["new"]), names="value")
+
+        def rate_moved(change):  # shown in the loss panel's title, so the slider visibly does something
+            self.learning_rate = change["new"]
+            self._redraw()
+
+        c["learning_rate"].observe(rate_moved, names="value")
         c["step"].on_click(lambda _: self.step(1))
         c["step10"].on_click(lambda _: self.step(10))
         c["reset"].on_click(lambda _: self.reset())
         self._controls = c
         actions = ipywidgets.HBox([c["loss"], c["learning_rate"], c["step"], c["step10"], c["reset"]])
-        return _panel([ipywidgets.HBox(columns), actions, c["output"]],
-                      "LinearClassifierDemo: sliders for W and b, a loss menu, a learning rate, step and reset "
-                      "buttons (run the notebook to use them)")
+        return panel([ipywidgets.HBox(columns), actions],
+                     "LinearClassifierDemo: sliders for W and b, a loss menu, a learning rate, step and reset "
+                     "buttons (run the notebook to use them)")
 
     def show(self):
-        """Draw the current state as a static figure, then display the controls (redraws appear under them)."""
-        from IPython.display import display
-
-        _show_static(self.figure())
-        display(self.controls())
+        """Display the controls, then the figure of the current state under them (updated in place)."""
+        self.figure()
+        show_demo(self.controls(), self.live)

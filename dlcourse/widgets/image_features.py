@@ -9,11 +9,10 @@ the controls and the figure of their initial state (a normal PNG output, so a sa
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..features import draw_hog, hog_cell_histograms, hue_colours, hue_histogram
-from . import figure_png
+from . import LiveFigure, panel, show_demo
 
 
 def draw_hog_demo(axes, image, cell_size=8, n_bins=9, cell=None):
@@ -75,15 +74,6 @@ def draw_hue_demo(axes, image, n_bins=12, min_saturation=0.0):
     return histogram
 
 
-class _Panel(widgets.VBox):
-    def __init__(self, children, text):
-        super().__init__(children)
-        self._text = text
-
-    def __repr__(self):
-        return self._text
-
-
 class _Explorer:
     """The machinery shared by both explorers: a figure, controls, a PNG output replaced on every change."""
 
@@ -92,8 +82,8 @@ class _Explorer:
     def _setup(self, controls, text, width_ratios):
         self.figure = Figure(figsize=self.figsize, layout="constrained")
         self.axes = self.figure.subplots(1, 2, width_ratios=width_ratios)
-        self.ui = _Panel([widgets.HBox(controls)], text)
-        self._handle = None
+        self.ui = panel([widgets.HBox(controls)], text)
+        self.live = LiveFigure(self.figure)
         for control in controls:
             control.observe(lambda _change: self._redraw(), names="value")
         self.result = self.update()
@@ -103,16 +93,14 @@ class _Explorer:
 
     def png(self):
         """The current figure as a PNG image (an IPython Image)."""
-        return figure_png(self.figure)
+        return self.live.png()
 
     def _refresh(self):
-        if self._handle is not None:
-            self._handle.update(self.png())
+        self.live.redraw()
 
     def show(self):
         """Display the controls, then the figure of the current state (updated in place on every change)."""
-        display(self.ui)
-        self._handle = display(self.png(), display_id=True)
+        show_demo(self.ui, self.live)
         return self
 
 

@@ -8,11 +8,10 @@ slider replaces that figure in place.
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..functions import cross_entropy_error, mean_squared_error, softmax
-from . import figure_png
+from . import LiveFigure, panel, show_demo
 
 NOTES_LOGITS = (0.7, 1.3, 5.1, 2.2, 1.1)  # the notes' worked example; the true class is the 3rd (index 2)
 
@@ -82,13 +81,6 @@ def draw(axes, logits, target):
     return values
 
 
-class _Panel(widgets.VBox):
-    """The controls; a short text stands for them where widgets cannot be shown (a saved notebook)."""
-
-    def __repr__(self):
-        return "LossExplorer: sliders for the logits and the true class (run the notebook to move them)"
-
-
 class LossExplorer:
     """Sliders on the logits of one sample and a dropdown for its true class, redrawing ``draw`` on change.
 
@@ -106,8 +98,9 @@ class LossExplorer:
         self.readout = widgets.HTML()
         self.figure = Figure(figsize=(10.5, 3.6), layout="constrained")
         self.axes = self.figure.subplots(1, 2, width_ratios=[1.0, 1.25])
-        self.ui = _Panel([widgets.HBox([widgets.VBox(self.sliders), widgets.VBox([self.target, self.readout])])])
-        self._handle = None
+        self.ui = panel([widgets.HBox([widgets.VBox(self.sliders), widgets.VBox([self.target, self.readout])])],
+                        "LossExplorer: sliders for the logits and the true class (run the notebook to move them)")
+        self.live = LiveFigure(self.figure, dpi=90)
         for control in (*self.sliders, self.target):
             control.observe(self._on_change, names="value")
         self.values = self.update()
@@ -123,18 +116,16 @@ class LossExplorer:
         self.readout.value = (f"p(true class) = <b>{values['p_true']:.3f}</b><br>"
                               f"cross-entropy = <b>{values['cross_entropy']:.3f}</b><br>"
                               f"squared error = <b>{values['squared_error']:.3f}</b>")
-        if self._handle is not None:
-            self._handle.update(self.png())
+        self.live.redraw()
         return values
 
     def png(self):
         """The current figure as a PNG image (an IPython Image)."""
-        return figure_png(self.figure, dpi=90)
+        return self.live.png()
 
     def show(self):
         """Display the controls, then the figure of the current state (updated in place on every change)."""
-        display(self.ui)
-        self._handle = display(self.png(), display_id=True)
+        show_demo(self.ui, self.live)
         return self
 
 

@@ -3,7 +3,7 @@
 Each surface is a function f(w) of a point w = (x, y) with its gradient; every optimiser of dlcourse.optim
 starts at the same point and takes the same number of steps, each with a learning rate that suits it on
 that surface. ``race(surface, steps)`` gives the paths; ``OptimizerRace`` draws them (a plain function
-of the surface name and the step count) and ``race_widget()`` adds a Dropdown and an IntSlider.
+of the surface name and the step count) and ``race_widget()`` shows lecture 06's race with grid-tuned rates.
 """
 from dataclasses import dataclass
 
@@ -12,7 +12,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import optim
-from . import figure_png
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")
 COLORS = {"SGD": "tab:gray", "Momentum": "tab:blue", "Nesterov": "tab:cyan", "AdaGrad": "tab:green",
@@ -74,7 +73,10 @@ def _wells_grad(w):
 SURFACES = {
     "elongated bowl": Surface(
         "elongated bowl", _bowl, _bowl_grad, start=(-7.0, 2.0), xlim=(-8, 8), ylim=(-3, 3), minimum=(0.0, 0.0), steps=40,
-        learning_rates={"SGD": 0.95, "Momentum": 0.1, "Nesterov": 0.1, "AdaGrad": 1.5, "RMSProp": 0.1, "Adam": 0.3},
+        # each optimiser's best rate of dlcourse.ravine's grid over these 40 steps (a test re-tunes them): a fixed
+        # rate, good for one and poor for another, would decide the race by itself
+        learning_rates={"SGD": 0.75, "Momentum": 0.056, "Nesterov": 0.56, "AdaGrad": 7.5, "RMSProp": 10.0,
+                        "Adam": 0.24},
         note="f = x²/20 + y²: steep across (y), flat along (x): a ravine"),
     "Rosenbrock": Surface(
         "Rosenbrock", _rosenbrock, _rosenbrock_grad, start=(-1.2, 1.0), xlim=(-2, 2), ylim=(-1, 3), minimum=(1.0, 1.0),
@@ -143,8 +145,8 @@ def draw_surface(ax, surface, paths, step, legend=True, learning_rates=None):
     for name, path in paths.items():
         shown = path[:step + 1]
         ax.plot(shown[:, 0], shown[:, 1], "-", color=COLORS[name], linewidth=1.4, alpha=0.9,
-                label=f"{name} (lr {rates[name]:g})")
-        ax.plot(*shown[-1], "o", color=COLORS[name], markersize=6)
+                label=f"{name} (lr {rates[name]:g})", gid=f"path {name}")
+        ax.plot(*shown[-1], "o", color=COLORS[name], markersize=6, gid=f"position {name}")
     ax.set_xlim(*surface.xlim)
     ax.set_ylim(*surface.ylim)
     ax.set_title(f"{surface.name}: step {step}", fontsize=10)
@@ -162,14 +164,33 @@ def draw_losses(ax, surface, paths, step):
     for name, path in paths.items():
         gap = np.maximum(surface.f(path) - best, 1e-12)
         ax.semilogy(np.arange(len(path)), gap, color=COLORS[name], linewidth=1.2, label=name)
-        if step < len(path):
-            ax.semilogy([step], [gap[step]], "o", color=COLORS[name], markersize=5)
-    ax.axvline(step, color="black", linewidth=0.8, linestyle=":")
+        shown = [step] if step < len(path) else []
+        ax.semilogy(shown, gap[shown], "o", color=COLORS[name], markersize=5, gid=f"loss at step {name}")
+    ax.axvline(step, color="black", linewidth=0.8, linestyle=":", gid="step")
     ax.set_xlabel("step")
     ax.set_ylabel("f(w) − f(minimum)")
     ax.set_title("distance to the best value", fontsize=10)
     ax.grid(alpha=0.3)
     return ax
+
+
+def move_to_step(axes, surface, paths, step):
+    """Move what ``draw_surface`` and ``draw_losses`` drew on ``axes`` to ``step`` (the contours stay as they are).
+
+    Much cheaper than drawing again, so the step slider can follow a drag.
+    """
+    surface = SURFACES[surface] if isinstance(surface, str) else surface
+    ax_paths, ax_losses = axes
+    artists = {line.get_gid(): line for ax in axes for line in ax.get_lines() if line.get_gid()}
+    best = float(surface.f(np.array(surface.minimum))) if surface.minimum is not None else 0.0
+    for name, path in paths.items():
+        shown = path[:step + 1]
+        artists[f"path {name}"].set_data(shown[:, 0], shown[:, 1])
+        artists[f"position {name}"].set_data(shown[-1:, 0], shown[-1:, 1])
+        at = [step] if step < len(path) else []
+        artists[f"loss at step {name}"].set_data(at, np.maximum(surface.f(path[at]) - best, 1e-12))
+    artists["step"].set_xdata([step, step])
+    ax_paths.set_title(f"{surface.name}: step {step}", fontsize=10)
 
 
 class OptimizerRace:
@@ -184,17 +205,22 @@ class OptimizerRace:
         self.fig = Figure(figsize=(11, 4.2))  # not a pyplot figure: shown only through race_widget's display
         self.axes = self.fig.subplots(1, 2)
         self.surface, self.step = surfaces[0], SURFACES[surfaces[0]].steps
+        self._drawn = None
 
     def update(self, surface=None, step=None):
         self.surface = self.surface if surface is None else surface
         self.step = self.step if step is None else int(step)
-        for ax in self.axes:
-            ax.clear()
         paths = self.paths[self.surface]
-        draw_surface(self.axes[0], self.surface, paths, self.step)
-        draw_losses(self.axes[1], self.surface, paths, self.step)
-        self.fig.suptitle(SURFACES[self.surface].note, fontsize=10)
-        self.fig.tight_layout()
+        if self._drawn != self.surface:
+            for ax in self.axes:
+                ax.clear()
+            draw_surface(self.axes[0], self.surface, paths, self.step)
+            draw_losses(self.axes[1], self.surface, paths, self.step)
+            self.fig.suptitle(SURFACES[self.surface].note, fontsize=10)
+            self.fig.tight_layout()
+            self._drawn = self.surface
+        else:
+            move_to_step(self.axes, self.surface, paths, self.step)
         return self.fig
 
     def positions(self):
@@ -202,45 +228,28 @@ class OptimizerRace:
         return {name: path[min(self.step, len(path) - 1)] for name, path in self.paths[self.surface].items()}
 
 
-def draw_all_surfaces(paths=None):
-    """A 2 × 2 figure: the race on every surface after the surface's own number of steps (Surface.steps)."""
+def draw_all_surfaces(paths=None, surfaces=None):
+    """A 2 × 2 figure: the race on every surface after the surface's own number of steps (Surface.steps).
+
+    ``surfaces``: ``{name: Surface}``, by default lecture 06's fair race (``dlcourse.ravine.fair_race_surfaces``).
+    """
+    from ..ravine import fair_race_surfaces
+
+    surfaces = fair_race_surfaces() if surfaces is None else surfaces
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
-    for ax, name in zip(axes.ravel(), SURFACES):
-        steps = SURFACES[name].steps
-        found = paths[name] if paths is not None else race(name, steps)
-        draw_surface(ax, name, found, steps, legend=True)
+    for ax, (name, surface) in zip(axes.ravel(), surfaces.items()):
+        found = paths[name] if paths is not None else race(surface, surface.steps)
+        draw_surface(ax, surface, found, surface.steps, legend=True)
     fig.tight_layout()
     return fig
 
 
+def race_widget(max_steps=300):
+    """Lecture 06's race widget (``dlcourse.ravine.race_explorer``) on its fair surfaces; returns the SurfaceRace.
 
-
-def race_widget(max_steps=300, surface="elongated bowl"):
-    """Dropdown (surface) + IntSlider (steps) redrawing an OptimizerRace; returns the OptimizerRace.
-
-    The controls come first, then the figure of the current state as an ordinary PNG output (a saved
-    notebook keeps it); moving a control replaces that figure in place (a display id).
+    The ravine and Rosenbrock race with every optimiser at its grid-tuned rate: a shared or hand-picked rate
+    would let the rate, not the method, decide the race.
     """
-    import ipywidgets as widgets
-    from IPython.display import display
+    from ..ravine import race_explorer
 
-    class Panel(widgets.HBox):
-        def __repr__(self):  # what a saved notebook shows where widgets cannot render
-            return "OptimizerRace: a surface menu and a slider on the number of steps (run the notebook to move them)"
-
-    demo = OptimizerRace(max_steps)
-    demo.update(surface=surface, step=SURFACES[surface].steps)
-    surface_menu = widgets.Dropdown(options=list(demo.paths), value=surface, description="surface")
-    step_slider = widgets.IntSlider(value=demo.step, min=0, max=max_steps, step=1, description="steps",
-                                    continuous_update=False)
-    handle = None
-
-    def redraw(_=None):
-        demo.update(surface=surface_menu.value, step=step_slider.value)
-        handle.update(figure_png(demo.fig))
-
-    surface_menu.observe(redraw, names="value")
-    step_slider.observe(redraw, names="value")
-    display(Panel([step_slider, surface_menu]))
-    handle = display(figure_png(demo.fig), display_id=True)
-    return demo
+    return race_explorer(max_steps=max_steps)

@@ -14,7 +14,7 @@ from ..layers import Affine, Dropout, ReLU
 from ..network import Sequential
 from ..optim import SGD
 from ..training import train
-from . import figure_png
+from . import LiveFigure, panel, show_demo
 
 
 def mlp(sizes, dropout=0.0, seed=0):
@@ -189,32 +189,29 @@ def gap_widget(grid, rate=0.0, strength=0.0):
     """Two sliders (dropout rate, noise std) redrawing a GapExplorer; returns the GapExplorer.
 
     The sliders come first, then the figure of the current state as an ordinary PNG output (a saved
-    notebook keeps it); moving a slider replaces that figure in place (a display id).
+    notebook keeps it); moving a slider replaces that figure in place (a display id). Every run of the grid is
+    trained before the widget shows, so a move only draws.
     """
     import ipywidgets as widgets
-    from IPython.display import display
-
-    class Panel(widgets.HBox):
-        def __repr__(self):  # what a saved notebook shows where widgets cannot render
-            return "GapExplorer: sliders for the dropout rate and the noise std (run the notebook to move them)"
 
     demo = GapExplorer(grid)
     demo.update(rate, strength)
+    live = LiveFigure(demo.fig)
     rates, strengths = grid.rates, grid.strengths
     style = {"description_width": "initial"}
     rate_slider = widgets.FloatSlider(value=demo.rate, min=min(rates), max=max(rates), step=rates[1] - rates[0],
-                                      description="dropout rate", continuous_update=False, style=style)
+                                      description="dropout rate", continuous_update=True, style=style)
     strength_slider = widgets.FloatSlider(value=demo.strength, min=min(strengths), max=max(strengths),
                                           step=strengths[1] - strengths[0], description="noise std",
-                                          continuous_update=False, style=style)
-    handle = None
+                                          continuous_update=True, style=style)
 
     def redraw(_=None):
         demo.update(rate_slider.value, strength_slider.value)
-        handle.update(figure_png(demo.fig))
+        live.redraw()
 
     rate_slider.observe(redraw, names="value")
     strength_slider.observe(redraw, names="value")
-    display(Panel([rate_slider, strength_slider]))
-    handle = display(figure_png(demo.fig), display_id=True)
+    show_demo(panel([widgets.HBox([rate_slider, strength_slider])],
+                    "GapExplorer: sliders for the dropout rate and the noise std (run the notebook to move them)"), live)
+    demo.live = live
     return demo
