@@ -445,7 +445,15 @@ def structural_reason(expected, got, rtol, atol, path="output"):
 
 
 class CheckFailed(AssertionError):
-    """Raised by a check cell; its message is the feedback."""
+    """Raised by a check cell; its message is the feedback.
+
+    An AssertionError, so nbgrader and nbval see a failed check; in IPython (Jupyter) only the feedback is shown,
+    in red, not a traceback through the course's own code, which would read as a crash of the course.
+    """
+
+    def _render_traceback_(self):
+        red, plain = "\x1b[31m", "\x1b[0m"
+        return [f"{red}✗ not yet right (CheckFailed){plain}", *str(self).splitlines()]
 
 
 @dataclass
@@ -665,10 +673,24 @@ class Exercise:
         if case.hidden:  # never show a value computed by the reference
             return f"  {structural_reason(expected, got, self.rtol, self.atol)}\n  got:      {describe(got)}", True
         lines = [shown + f"  {reason}"]
-        if not case.hidden:
+        if isinstance(expected, tuple) and isinstance(got, tuple) and len(got) == len(expected) > 1:
+            lines += _tuple_lines(expected, got, self.rtol, self.atol)
+        else:
             lines.append(f"  expected: {describe(expected)}")
-        lines.append(f"  got:      {describe(got)}")
+            lines.append(f"  got:      {describe(got)}")
         return "\n".join(lines), True
+
+
+def _tuple_lines(expected, got, rtol, atol):
+    """Expected and got of a tuple element by element, the differing elements marked ✗ (the others in one line)."""
+    lines = []
+    for i, (e, g) in enumerate(zip(expected, got)):
+        if compare(e, g, rtol, atol) is None:
+            lines.append(f"  ✓ [{i}] as expected: {describe(g, 6)}")
+        else:
+            expected_text, got_text = (describe(v).replace("\n" + " " * 12, "\n" + " " * 14) for v in (e, g))
+            lines += [f"  ✗ [{i}] differs:", f"    expected: {expected_text}", f"    got:      {got_text}"]  # aligned
+    return lines
 
 
 def _short(value):
