@@ -784,9 +784,12 @@ def test_a_failure_while_recording_one_submission_costs_only_its_rows(tmp_path, 
         return real_write(path, text)
 
     monkeypatch.setattr(grader, "atomic_write", flaky)
-    for name in ("good.ipynb", "bad.ipynb", "later.ipynb"):
+    names = ("good.ipynb", "bad.ipynb", "later.ipynb")
+    batch = grader._Batch(out, book, grader.Manifest(out), grader.Provenance("v", {}, "fp", {}, {}),
+                          {name: ("someone", "") for name in names}, frozenset(), said.append)
+    for name in names:
         graded = grader.Graded(name, [Row(name, "softmax", 2, 2, "passed", "fine")], "report", f"{name}: 2/2 points")
-        grader._record(graded, out, book, said.append)
+        grader._record(graded, batch)
     rows = rows_of(out)
     assert [rows[n]["softmax"]["status"] for n in ("good.ipynb", "bad.ipynb", "later.ipynb")] == \
         ["passed", "error", "passed"]
