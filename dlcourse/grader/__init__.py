@@ -224,7 +224,7 @@ class Grader:
             if getattr(module, "__name__", "").startswith("dlcourse.checks.") and hasattr(module, "HIDE_WHILE_GRADING"):
                 for name, dotted in module.HIDE_WHILE_GRADING.items():
                     extra.setdefault(name, []).extend(dotted)
-        self.workspace = Workspace(self.jobs)
+        self.workspace = self.workspace or Workspace(self.jobs)  # a cluster worker prepares again per assignment
         for slug in slugs:
             if slug in self.libraries:
                 continue
@@ -233,7 +233,7 @@ class Grader:
             self.libraries[slug] = self.workspace.library(slug, hidden)
         if not self.libraries:
             self.libraries[""] = self.workspace.library("", {})
-        return self.workspace.detect_mode(next(iter(self.libraries.values())))
+        return self.workspace.mode or self.workspace.detect_mode(next(iter(self.libraries.values())))
 
     def close(self):
         if self.workspace is not None:
@@ -242,7 +242,8 @@ class Grader:
 
     # ------------------------------------------------------------ one submission
 
-    def grade(self, submission, slug):
+    def grade(self, submission, slug, raw=None):
+        """The Graded rows of one submission; ``raw``: its bytes when they were read elsewhere."""
         start = time.monotonic()
         if slug is None:
             known = ", ".join(f"{s}.ipynb" for s in self.available) or "none"
@@ -252,7 +253,7 @@ class Grader:
             return self._finish(submission, None, [row], _Run(), start)
         assignment = self.assignments[slug]
         try:
-            found, other_cells = read_submission(submission)
+            found, other_cells = read_submission(submission, raw)
         except InvalidSubmission as error:
             rows = [Row(submission, s.name, 0, s.points, "invalid", str(error)) for s in assignment.exercises]
             return self._finish(submission, assignment, rows, _Run(), start)
@@ -474,10 +475,11 @@ def _to_regrade(unique, gradebook, manifest, provenance, slugs, regrade, say):
 
 
 def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_dir=None, progress=True,
-          print_line=None, learner_pattern=None, regrade=None, exercise_timeout=EXERCISE_TIMEOUT):
+          print_line=None, learner_pattern=None, regrade=None, exercise_timeout=EXERCISE_TIMEOUT, scheduler=None):
     """Grade ``submissions`` into the gradebook ``out``; the exit code (see the module docstring).
     ``learner_pattern``: a regular expression with a named group ``learner`` (else the submission's folder);
-    ``regrade``: None, "all" or "changed" (submissions already in the gradebook to grade again)."""
+    ``regrade``: None, "all" or "changed" (submissions already in the gradebook to grade again);
+    ``scheduler``: the address of a Dask scheduler to grade on (``cluster.py``) instead of this machine."""
     from tqdm.auto import tqdm
 
     from ..report import learner_and_assignment
@@ -538,6 +540,8 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
               {escape_name(s) for s in unique} for fields in rows[:1]]
     shared = frozenset(pair for pair, count in Counter(pairs).items() if count > 1)
     batch = _Batch(Path(out), gradebook, manifest, provenance, identities, shared, say)
+    if scheduler:
+        return _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress)
     try:
         mode = grader.prepare(sorted({slugs[s] for s in todo if slugs[s]}))
     except SandboxUnavailable as error:
@@ -572,7 +576,40 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     return 1 if internal else 0
 
 
-def _record(graded, batch):
+def _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress):
+    """The submissions ``todo`` graded on the Dask cluster at ``scheduler``; the exit code."""
+    from tqdm.auto import tqdm
+
+    from . import cluster
+    try:
+        client = cluster.connect(scheduler)
+    except cluster.ClusterUnavailable as error:
+        batch.say(f"grade: {error}")
+        return 2
+    workers = len(client.scheduler_info().get("workers", {}))
+    batch.say(f"Dask scheduler {scheduler}: {workers} worker(s) now; {len(todo)} submission(s), "
+              f"{grader.timeout:g} s each; hidden cases from the workers' DLCOURSE_GRADER_SEED (this machine's "
+              f"fingerprint {batch.provenance.seed}); course {batch.provenance.course}")
+    bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
+
+    def record(graded, manifest_record):
+        bar.update(1)
+        return _record(graded, batch, manifest_record)
+
+    try:
+        internal = cluster.grade_on_cluster(client, grader, todo, slugs, batch.provenance, record)
+    except KeyboardInterrupt:
+        batch.say(f"interrupted: the rows written to {batch.out} are complete; run the same command again to "
+                  "continue")
+        return 130
+    finally:
+        bar.close()
+        client.close()
+        grader.close()
+    return 1 if internal else 0
+
+
+def _record(graded, batch, manifest_record=None):
     """Write one submission's feedback file, manifest record and rows, and print its summary; True when the
     grader had a problem. A failure here (a name the file system or the CSV cannot take, a full disk) costs
     this submission an ``error`` row, never the rest of the batch."""
@@ -580,7 +617,8 @@ def _record(graded, batch):
     identified = [replace(row, learner=learner, assignment=slug) for row in graded.rows]
     try:
         atomic_write(batch.feedback_path(graded.submission), printable(graded.report))
-        batch.manifest.set(graded.submission, batch.provenance.record(slug))  # before the rows: a row has one
+        # before the rows: a row always has its record
+        batch.manifest.set(graded.submission, manifest_record or batch.provenance.record(slug))
         batch.gradebook.add(graded.submission, identified)
         batch.say(printable(graded.summary))
         return graded.internal
@@ -597,22 +635,27 @@ def _record(graded, batch):
         return True
 
 
-def _grade_safely(grader, submission, slug):
+def _grade_safely(grader, submission, slug, raw=None):
     """grade(), with a bug of the grader itself turned into error rows instead of a lost batch."""
     try:
-        return grader.grade(submission, slug)
+        return grader.grade(submission, slug, raw)
     except Exception as error:  # the grader's own failure: reported as such, exit code 1
         import traceback
-        assignment = grader.assignments.get(slug)
-        names = [s.name for s in assignment.exercises] if assignment else [""]
-        message = f"internal grader error ({type(error).__name__}: {error}); please report it"
-        rows = [Row(submission, name, 0, 0 if not assignment else assignment.spec(name).points, "error", message)
-                for name in names]
-        return Graded(submission, rows, message + "\n\n" + traceback.format_exc(),
-                      f"{escape_name(submission)}: {message}", True)
+        return internal_error(grader, submission, slug, f"{type(error).__name__}: {error}", traceback.format_exc())
+
+
+def internal_error(grader, submission, slug, what, details=""):
+    """A Graded whose every row is ``error`` because the grader (not the submission) failed on it."""
+    assignment = grader.assignments.get(slug)
+    names = [s.name for s in assignment.exercises] if assignment else [""]
+    message = f"internal grader error ({what}); please report it"
+    rows = [Row(submission, name, 0, 0 if not assignment else assignment.spec(name).points, "error", message)
+            for name in names]
+    return Graded(submission, rows, message + "\n\n" + details, f"{escape_name(submission)}: {message}", True)
 
 
 def main(args):
     """Entry point of ``python -m dlcourse grade`` (args from dlcourse.__main__); returns the exit code."""
     return grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout, assignment=args.assignment,
-                 learner_pattern=args.learner_pattern, regrade=args.regrade, exercise_timeout=args.exercise_timeout)
+                 learner_pattern=args.learner_pattern, regrade=args.regrade, exercise_timeout=args.exercise_timeout,
+                 scheduler=args.scheduler)

@@ -195,13 +195,17 @@ def read_regular_file(path, limit):
         os.close(descriptor)
 
 
-def read_submission(path):
+def read_submission(path, raw=None):
     """({grade_id: [(cell_type, source), ...]} of the answer cells, [source of every other code cell]).
 
     Raises InvalidSubmission when the file cannot be a notebook of this course: missing, too large, not
-    UTF-8 JSON, not nbformat 4, cells that are not cells.
+    UTF-8 JSON, not nbformat 4, cells that are not cells. ``raw``: the file's bytes, already read with
+    ``read_regular_file`` elsewhere (grading on a cluster: the worker gets the bytes, not the path).
     """
-    raw = read_regular_file(path, MAX_SUBMISSION_BYTES)
+    if raw is None:
+        raw = read_regular_file(path, MAX_SUBMISSION_BYTES)
+    elif len(raw) > MAX_SUBMISSION_BYTES:
+        raise InvalidSubmission(f"the file is larger than {MAX_SUBMISSION_BYTES >> 20} MB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
