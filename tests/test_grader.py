@@ -102,10 +102,10 @@ def rows_of(out):
         assert next(csv.reader(handle)) == HEADER
     table = {}
     for submission, rows in Gradebook(out).rows.items():
-        for _, learner, assignment, exercise, points, max_points, status, feedback in rows:
+        for _, learner, assignment, exercise, points, max_points, status, feedback, copy in rows:
             table.setdefault(submission, {})[exercise] = {"points": float(points), "max_points": float(max_points),
                                                           "status": status, "feedback": feedback,
-                                                          "learner": learner, "assignment": assignment}
+                                                          "learner": learner, "assignment": assignment, "copy": copy}
     return table
 
 
@@ -504,6 +504,9 @@ def test_a_gradebook_names_learner_and_assignment_migrates_an_old_one_and_regrad
         old[0]: {"carol"}, str(paths[0]): {"alice"}, str(paths[1]): {"bob"}}
     assert {r["assignment"] for ex in rows.values() for r in ex.values()} == {SLUG}
     assert rows[str(paths[1])]["softmax"]["status"] == "failed"
+    assert rows[str(paths[0])]["cross_entropy_error"]["copy"].startswith("near-copy of "), "the solution's own answer"
+    assert rows[str(paths[0])]["cross_entropy_error"]["points"] == 2, "a flag, never a zero"
+    assert rows[str(paths[0])]["softmax"]["copy"] == "" and rows[old[0]]["softmax"]["copy"] == ""
     from dlcourse.report import read_gradebook
     assert {(r.learner, r.assignment) for r in read_gradebook(out)} == {(n, SLUG) for n in ("alice", "bob", "carol")}
     alice = (tmp_path / "grades_feedback" / "alice" / f"{SLUG}.txt").read_text(encoding="utf-8")
@@ -595,6 +598,49 @@ def test_the_exercise_clock_adds_up_an_exercises_cells_only():
     clock.feed(cell(4) + cell(5), 105.0)
     assert clock.over(1000.0) == "", "a pristine stub and cases that do not run are not timed"
     assert ExerciseClock(job, None).over(1e9) == ""
+
+
+COPIED = """
+def softmax(x):
+    # the original, with a loop over the rows
+    out = np.empty_like(x, dtype=float)
+    for i in range(x.shape[0]):
+        shifted = x[i] - np.max(x[i])
+        e = np.exp(shifted)
+        out[i] = e / np.sum(e)
+    if out.ndim == 1:
+        return out
+    total = 0
+    for row in out:
+        total = total + row.sum()
+    assert abs(total - len(out)) < 1e-6, "rows must sum to one"
+    return out
+"""
+
+
+def test_near_copies_are_flagged_whatever_the_names_constants_and_comments():
+    from dlcourse.grader.copies import MIN_NODES, near_copies, node_types
+    disguised = (COPIED.replace("out", "result").replace("shifted", "z").replace("e =", "ex =")
+                 .replace("/ np.sum(e)", "/ np.sum(ex)").replace("np.exp(z)", "np.exp(z)")
+                 .replace("# the original, with a loop over the rows", "# my own work").replace("1e-6", "1e-9")
+                 .replace('"rows must sum to one"', '"normalised"').replace("total", "acc"))
+    other = """
+def softmax(x):
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+"""
+    assert len(node_types(COPIED)) >= MIN_NODES > len(node_types(other))
+    stub = "raise NotImplementedError()"
+    answers = {("01", "softmax"): {"a": COPIED, "b": disguised, "c": other, "d": other, "e": stub,
+                                   "f": "def softmax(x):\n    return (", "g": stub}}
+    flags = {f.submission: f for f in near_copies(answers, stubs={("01", "softmax"): stub})}
+    assert sorted(flags) == ["a", "b"], "short answers, stubs and what does not parse are never flagged"
+    assert flags["a"].like == "b" and flags["a"].similarity == 1.0
+    course = {("01", "softmax"): {"the course's solution": COPIED.replace("np.max", "np.amax")}}
+    flags = near_copies({("01", "softmax"): {"a": disguised}}, course)
+    assert [(f.submission, f.like) for f in flags] == [("a", "the course's solution")]
+    assert "near-copy of the course's solution" in flags[0].text()
 
 
 # ---------------------------------------------------------------- command line corners

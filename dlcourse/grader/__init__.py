@@ -115,7 +115,7 @@ import os
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -541,7 +541,10 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     shared = frozenset(pair for pair, count in Counter(pairs).items() if count > 1)
     batch = _Batch(Path(out), gradebook, manifest, provenance, identities, shared, say)
     if scheduler:
-        return _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress)
+        code = _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress)
+        if code in (0, 1):
+            _flag_copies(grader, unique, slugs, gradebook, say)
+        return code
     try:
         mode = grader.prepare(sorted({slugs[s] for s in todo if slugs[s]}))
     except SandboxUnavailable as error:
@@ -573,7 +576,55 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
     executor.shutdown(wait=True)
     bar.close()
     grader.close()
+    _flag_copies(grader, unique, slugs, gradebook, say)
     return 1 if internal else 0
+
+
+def _flag_copies(grader, submissions, slugs, gradebook, say):
+    """Fill the ``copy`` column of the rows of ``submissions`` (copies.py: near-copies of each other or of the
+    course's own implementation) and list the flags; the points are not touched."""
+    try:
+        _find_copies(grader, submissions, slugs, gradebook, say)
+    except Exception as error:  # a flag for a human: its failure must not cost the grades already written
+        say(f"grade: copy detection failed ({type(error).__name__}: {error}); the grades are complete")
+
+
+def _find_copies(grader, submissions, slugs, gradebook, say):
+    import nbformat
+
+    from ..builder import answer_cells
+    from . import copies
+    graded = [s for s in submissions if slugs[s] and gradebook.graded(s)]
+    grader.load(sorted({slugs[s] for s in graded}))
+    answers, course, stubs = defaultdict(dict), {}, {}
+    for slug in sorted({slugs[s] for s in graded}):
+        solution = ROOT / "solutions" / f"{slug}.ipynb"
+        solved = answer_cells(nbformat.read(str(solution), as_version=4)) if solution.is_file() else {}
+        pristine = {c["exercise"]: c["source"] for c in grader.assignments[slug].cells if c["kind"] == "answer"}
+        for spec in grader.assignments[slug].exercises:
+            stubs[(slug, spec.name)] = pristine.get(spec.name, "")
+            course[(slug, spec.name)] = copies.course_sources(spec.exercise, solved.get(spec.name, ""))
+    for submission in graded:
+        try:
+            found, _ = read_submission(submission)
+        except InvalidSubmission:
+            continue
+        for spec in grader.assignments[slugs[submission]].exercises:
+            cells = found.get(spec.name, [])
+            if len(cells) == 1 and cells[0][0] == "code":
+                answers[(slugs[submission], spec.name)][submission] = cells[0][1]
+    flags = copies.near_copies(answers, course, stubs)
+    texts = defaultdict(dict)
+    for flag in flags:
+        texts[flag.submission][flag.exercise[1]] = flag.text()
+    for submission in graded:
+        gradebook.flag_copies(submission, texts.get(submission, {}))
+    gradebook.save()
+    if flags:
+        say(f"{len(flags)} answer(s) look like near-copies (column copy of {gradebook.path.name}; a reason to look, "
+            "never a verdict):")
+        for flag in flags:
+            say(printable(f"  {escape_name(flag.submission)} {flag.exercise[1]}: {escape_name(flag.text())}"))
 
 
 def _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress):

@@ -20,8 +20,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-HEADER = ["submission", "learner", "assignment", "exercise", "points", "max_points", "status", "feedback"]
+HEADER = ["submission", "learner", "assignment", "exercise", "points", "max_points", "status", "feedback", "copy"]
 OLD_HEADER = ["submission", "exercise", "points", "max_points", "status", "feedback"]  # before learner/assignment
+COPY = HEADER.index("copy")  # "" or "near-copy of ... (similarity)": for a human to look at (copies.py)
 STATUSES = ("passed", "failed", "error", "timeout", "invalid")
 
 # C0 and C1 controls, DEL, Unicode line separators and bidi overrides, lone surrogates (undecodable bytes)
@@ -75,11 +76,12 @@ class Row:
     feedback: str
     learner: str = ""  # filled in when the row is recorded (see grade's identify)
     assignment: str = ""  # the NN_slug the submission was graded against, "" when none matched
+    copy: str = ""  # set after the batch (copies.py)
 
     def as_list(self):
         return [escape_name(self.submission), escape_name(self.learner), printable(self.assignment),
                 printable(self.exercise), _number(self.points), _number(self.max_points), self.status,
-                printable(self.feedback)]
+                printable(self.feedback), escape_name(self.copy)]
 
 
 def _number(value):
@@ -124,18 +126,19 @@ class Gradebook:
             header = next(reader, None)
             if header is None:
                 return  # an empty file: nothing graded yet
-            if header not in (HEADER, OLD_HEADER):
+            # an older gradebook has a subset of the columns, in this order: the rest is filled in
+            if not set(OLD_HEADER) <= set(header) or [c for c in HEADER if c in header] != header:
                 raise GradebookError(f"{self.path} exists but is not a gradebook (its header is {header}); "
                                      f"choose another --out or remove it")
-            self.migrated = header == OLD_HEADER
+            self.migrated = header != HEADER
             for fields in reader:
                 if len(fields) != len(header):
                     raise GradebookError(f"{self.path}: a row has {len(fields)} fields instead of {len(header)}")
-                fields = [_uncell(field) for field in fields]
-                if self.migrated:  # an older gradebook: the learner and assignment its rows never had
-                    learner, assignment = self.identify(fields[0])
-                    fields[1:1] = [escape_name(learner), printable(assignment)]
-                self.rows.setdefault(fields[0], []).append(fields)
+                cells = dict(zip(header, (_uncell(field) for field in fields)))
+                if "learner" not in cells:  # the learner and assignment its rows never had
+                    learner, assignment = self.identify(cells["submission"])
+                    cells.update(learner=escape_name(learner), assignment=printable(assignment))
+                self.rows.setdefault(cells["submission"], []).append([cells.get(c, "") for c in HEADER])
 
     def set_order(self, submissions):
         self.order = {escape_name(s): i for i, s in enumerate(submissions)}
@@ -147,9 +150,10 @@ class Gradebook:
         self.rows[escape_name(submission)] = [row.as_list() for row in rows]
         self.save()
 
-    def remove(self, submission):
-        """Forget a submission's rows (before it is graded again); the file changes at the next save."""
-        self.rows.pop(escape_name(submission), None)
+    def flag_copies(self, submission, texts):
+        """Set the ``copy`` cell of a submission's rows: {exercise: text}, "" for the exercises not named."""
+        for fields in self.rows.get(escape_name(submission), []):
+            fields[COPY] = escape_name(texts.get(fields[HEADER.index("exercise")], ""))
 
     def text(self):
         buffer = io.StringIO()
