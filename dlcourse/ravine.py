@@ -12,7 +12,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .widgets import LiveFigure, panel, show_demo
-from .widgets.optimizers import OPTIMIZERS, Surface, draw_losses, draw_surface, move_to_step, race
+from .widgets.optimizers import (OPTIMIZERS, Surface, animate_moving, draw_losses, draw_surface, move_to_step,
+                                 race)
 
 # 0.001 to 10, 8 rates per factor 10 (each about 1.33 times the previous), rounded to 2 digits: 0.75, 1, 1.3, 1.8, ...
 LEARNING_RATE_GRID = np.array([float(f"{rate:.2g}") for rate in 10.0 ** np.linspace(-3, 1, 33)])
@@ -106,10 +107,12 @@ class SurfaceRace:
             draw_losses(self.axes[1], chosen, paths, self.step)
             self.fig.suptitle(chosen.note, fontsize=10)
             self.fig.tight_layout()
-            self._drawn = self.surface
+            animate_moving(self.axes)
+            moved_only, self._drawn = False, self.surface
         else:
             move_to_step(self.axes, chosen, paths, self.step)
-        self.live.redraw()
+            moved_only = True  # only the paths, the markers and the title: drawn over the saved contours
+        self.live.redraw(moved_only)
         return self.fig
 
     def positions(self):

@@ -383,7 +383,7 @@ RENDERED_ERROR = """(name) => [...document.querySelectorAll('.jp-Notebook .jp-Ce
 
 
 def test_a_failed_check_shows_its_feedback_without_a_traceback_of_the_course(lab, lab_page):
-    """A wrong answer: the check cell fails (an error output, as nbgrader needs), showing feedback, no dlcourse frame."""
+    """A wrong answer: the check cell fails (an error output, as nbgrader needs), shows feedback, no dlcourse frame."""
     url, token, served = lab
     page = lab_page
     name = "wrong_answer_check.ipynb"
@@ -436,6 +436,7 @@ def test_zz_write_widget_latencies():
             f"({_results.cpu_model()}, {_results.usable_cores()} usable cores); {DRAGS_PER_WIDGET} drags per widget, "
             f"each timed from the release (pointerup) to the last change of the widget's figure after it. "
             f"Load average when written: {_results.load_average()} (1 / 5 / 15 min): the machine was shared with "
-            f"other jobs, so these are upper figures. Goal: median ≤ {GOAL_MEDIAN_MS} ms, worst ≤ {GOAL_WORST_MS} ms.\n\n"
+            f"other jobs, so these are upper figures. "
+            f"Goal: median ≤ {GOAL_MEDIAN_MS} ms, worst ≤ {GOAL_WORST_MS} ms.\n\n"
             + _results.table(("lecture, slider", "drags", "median (ms)", "worst (ms)", "goal"), rows))
     _results.write_section("widgets", text)  # re-reads RESULTS.md itself, right before writing

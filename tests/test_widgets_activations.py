@@ -66,13 +66,9 @@ def test_drawing_changes_with_the_controls(batch):
     plt.close(fig)
 
 
-def test_demo_builds_controls_and_redraws_one_figure(batch, monkeypatch):
+def test_demo_builds_controls_and_redraws_one_figure(batch):
     import ipywidgets as widgets
 
-    import dlcourse.widgets.activations as module
-    calls = []
-    original = module.draw_gradient_norms
-    monkeypatch.setattr(module, "draw_gradient_norms", lambda axes, X, t, *a: calls.append(a) or original(axes, X, t, *a))
     demo = DepthExplorer(*batch)
     assert repr(demo.ui).startswith("DepthExplorer:")  # a saved notebook shows this line, not a widget repr
     activation, depth, init = demo.ui.children[0].children
@@ -80,5 +76,8 @@ def test_demo_builds_controls_and_redraws_one_figure(batch, monkeypatch):
     assert list(activation.options) == list(ACTIVATIONS) and list(init.options) == list(INITS)
     depth.value = 4
     activation.value = "ReLU"
-    assert calls[-1] == ("ReLU", 4, "Xavier")
+    expected = layer_statistics(deep_network("ReLU", 4, "Xavier"), *batch)["grad_norms"]
+    np.testing.assert_allclose(demo.stats["grad_norms"], expected, rtol=1e-10)
+    assert demo.axes[0].get_lines()[0].get_ydata().tolist() == pytest.approx(expected.tolist(), rel=1e-10)
+    assert len(demo.axes[0].get_lines()) == 1 and demo.axes[0].get_title().startswith("ReLU, 4 hidden layers")
     assert demo.live.redraws == 3 and len(demo.figure.axes) == 2  # one figure, redrawn in place

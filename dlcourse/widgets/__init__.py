@@ -36,14 +36,41 @@ def panel(children, text):
 class LiveFigure:
     """One matplotlib figure shown as a PNG output and replaced in place (``redraw``) after each change.
 
-    Before ``show()`` (tests, or a demo built outside a notebook) ``redraw`` only counts: nothing is displayed.
+    ``redraw()`` renders the whole figure. A demo whose change only moves some artists marks them animated
+    (``artist.set_animated(True)``) and calls ``redraw(moved_only=True)``: the rest is pasted from the last full
+    rendering, and only the animated artists are drawn again (matplotlib's blitting), a few milliseconds instead
+    of a few hundred. Before ``show()`` (tests, or a demo built outside a notebook) ``redraw`` only counts.
     """
 
     def __init__(self, figure, dpi=80):
         self.figure, self.dpi, self.handle, self.redraws = figure, dpi, None, 0
+        self._background = None
 
-    def png(self):
-        return figure_png(self.figure, dpi=self.dpi)
+    def png(self, moved_only=False):
+        """The current figure as a PNG image (an IPython Image)."""
+        import io
+
+        from IPython.display import Image
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image as PILImage
+
+        figure = self.figure
+        if not isinstance(figure.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(figure)
+        figure.set_dpi(self.dpi)
+        canvas = figure.canvas
+        if moved_only and self._background is not None:
+            canvas.restore_region(self._background)
+        else:
+            canvas.draw()  # every artist but the animated ones
+            self._background = canvas.copy_from_bbox(figure.bbox)
+        for artist in figure.findobj(lambda a: a.get_animated() and a.get_visible()):  # also ones made since
+            figure.draw_artist(artist)
+        width, height = canvas.get_width_height()
+        image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="png", compress_level=1)  # fast: the image is sent at once
+        return Image(data=buffer.getvalue(), format="png")
 
     def show(self):
         from IPython.display import display
@@ -51,10 +78,11 @@ class LiveFigure:
         self.handle = display(self.png(), display_id=True)
         return self
 
-    def redraw(self):
+    def redraw(self, moved_only=False):
+        """Send the figure again; ``moved_only``: nothing but the animated artists changed since the last full one."""
         self.redraws += 1
         if self.handle is not None:
-            self.handle.update(self.png())
+            self.handle.update(self.png(moved_only))
 
 
 def show_demo(panel, live):

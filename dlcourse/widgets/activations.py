@@ -101,19 +101,29 @@ def draw_gradient_norms(axes, X, t, activation="sigmoid", depth=10, init="Xavier
     return stats
 
 
-class DepthExplorer:
-    """Controls for the activation, the depth and the initialisation, and one figure ``draw_gradient_norms`` redraws.
+def _chosen_layers(depth):
+    """The hidden layers whose histograms are drawn: at most 5, first and last included."""
+    return sorted(set(np.linspace(0, depth - 1, min(depth, 5)).round().astype(int)))
 
-    Works without a front end: setting a control's ``value`` redraws; ``show()`` displays the controls and the
-    figure under them (replaced in place afterwards).
+
+class DepthExplorer:
+    """Controls for the activation, the depth and the initialisation, and one figure of what they give.
+
+    The statistics of every depth are computed when an activation and initialisation are chosen (once each),
+    with axes that fit all depths; moving the depth slider then only draws the new curve and histograms over
+    the saved rest of the figure. Works without a front end: setting a control's ``value`` redraws; ``show()``
+    displays the controls and the figure under them (replaced in place afterwards).
     """
+
+    DEPTHS = range(2, 21)
 
     def __init__(self, X, t, activation="sigmoid", depth=10, init="Xavier"):
         import ipywidgets as widgets
 
         self.X, self.t = X, t
         self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
-        self.depth = widgets.IntSlider(value=depth, min=2, max=20, description="hidden layers", continuous_update=True,
+        self.depth = widgets.IntSlider(value=depth, min=self.DEPTHS[0], max=self.DEPTHS[-1],
+                                       description="hidden layers", continuous_update=True,
                                        style={"description_width": "initial"})
         self.init = widgets.Dropdown(options=list(INITS), value=init, description="init")
         self.figure = Figure(figsize=(11, 3.6))  # not a pyplot figure: shown only through the LiveFigure
@@ -124,18 +134,72 @@ class DepthExplorer:
                         "(run the notebook to move them)")
         for control in (self.activation, self.depth, self.init):
             control.observe(lambda _change: self.update(), names="value")
-        self._laid_out = False
+        self._statistics, self._drawn, self._moving = {}, None, []
         self.stats = self.update()
 
+    def statistics(self, activation, init):
+        """{depth: layer_statistics} for every depth of the slider, computed once per (activation, init)."""
+        from threadpoolctl import threadpool_limits
+
+        key = (activation, init)
+        if key not in self._statistics:
+            with threadpool_limits(1):  # 64-wide layers: one BLAS thread is much faster than two that wait
+                self._statistics[key] = {depth: layer_statistics(deep_network(activation, depth, init), self.X, self.t)
+                                         for depth in self.DEPTHS}
+        return self._statistics[key]
+
     def update(self):
-        """Redraw for the controls' values; returns ``layer_statistics``' dict."""
-        self.stats = draw_gradient_norms(self.axes, self.X, self.t, self.activation.value, self.depth.value,
-                                         self.init.value)
-        if not self._laid_out:  # the layout once: it costs as much as the drawing
-            self.figure.tight_layout()
-            self._laid_out = True
-        self.live.redraw()
-        return self.stats
+        """Redraw for the controls' values; returns ``layer_statistics``' dict of the chosen network."""
+        activation, depth, init = self.activation.value, self.depth.value, self.init.value
+        every = self.statistics(activation, init)
+        full = self._drawn != (activation, init)
+        if full:
+            self._draw_axes(activation, init, every)
+        for artist in self._moving:
+            artist.remove()
+        ax_norms, ax_hist = self.axes
+        stats = every[depth]
+        norms = stats["grad_norms"]
+        self._moving = ax_norms.semilogy(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-30), "o-",
+                                         color="tab:purple")
+        ax_norms.set_title(f"{activation}, {depth} hidden layers, {init}: first/last = {norms[0] / norms[-1]:.1e}",
+                           fontsize=10)
+        chosen = _chosen_layers(depth)
+        for colour, k in zip(plt.cm.viridis(np.linspace(0, 0.9, len(chosen))), chosen):
+            self._moving += ax_hist.hist(stats["activations"][k].ravel(), bins=self._bins, histtype="step", lw=1.6,
+                                         color=colour, label=f"layer {k + 1}")[2]
+        self._moving.append(ax_hist.legend(fontsize=8))
+        for artist in (*self._moving, ax_norms.title):
+            artist.set_animated(True)  # drawn again over the saved axes at every move of the depth slider
+        self.live.redraw(moved_only=not full)
+        self.stats = stats
+        return stats
+
+    def _draw_axes(self, activation, init, every):
+        """Axes that fit every depth of this (activation, init): a depth move changes no tick."""
+        ax_norms, ax_hist = self.axes
+        ax_norms.clear()
+        ax_hist.clear()
+        self._moving = []
+        norms = np.concatenate([np.maximum(s["grad_norms"], 1e-30) for s in every.values()])
+        ax_norms.set_yscale("log")
+        ax_norms.set_xlim(0.5, self.DEPTHS[-1] + 1.5)
+        ax_norms.set_ylim(norms.min() / 3, norms.max() * 3)
+        ax_norms.set_xlabel("layer (1 = next to the input)")
+        ax_norms.set_ylabel("‖∂L/∂W‖")
+        ax_norms.grid(alpha=0.3, which="both")
+        ax_norms.set_title(" ", fontsize=10)
+        shown = [s["activations"][k] for depth, s in every.items() for k in _chosen_layers(depth)]
+        low, high = min(float(a.min()) for a in shown), max(float(a.max()) for a in shown)
+        self._bins = np.linspace(low, high if high > low else low + 1.0, 40)
+        highest = max(np.histogram(a, bins=self._bins)[0].max() for a in shown)
+        ax_hist.set_xlim(self._bins[0], self._bins[-1])
+        ax_hist.set_ylim(0, highest * 1.05)
+        ax_hist.set_xlabel("activation value")
+        ax_hist.set_ylabel("count")
+        ax_hist.set_title("activations of hidden layers", fontsize=10)
+        self.figure.tight_layout()
+        self._drawn = (activation, init)
 
     def show(self):
         """Display the controls, then the figure of the current state under them (updated in place)."""

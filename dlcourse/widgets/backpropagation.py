@@ -155,7 +155,7 @@ def draw_graph(ax, graph="(x + y)²", x=1.0, y=2.0, w=-1.5, step=None, title=Non
         caption = "forward pass: values flow left to right (green)"
     else:
         record = steps[step - 1]
-        # numbered as the notes' four steps (lecture 03): ① right to left, ② upstream, ③ local, ④ ② × ③ passed on
+        # numbered as the notes' four steps (lecture 03): ① right to left, ② upstream, ③ local, ④ ② × ③ on
         lines = [f"backward step {step} of {n_steps}: ① right to left, the next node is {record['node']}",
                  f"② the signal arriving from the right (upstream gradient): "
                  f"∂{output}/∂{record['node']} = {record['upstream']:.3g}"]
@@ -198,6 +198,7 @@ class GraphExplorer:
         self.ax = self.figure.subplots()
         self.figure.subplots_adjust(bottom=0.3)  # room for the caption of the four steps
         self.live = LiveFigure(self.figure)
+        self._drawn = None
         self.ui = panel([widgets.HBox([self.graph, self.step]), widgets.HBox(list(self.sliders.values()))],
                         "GraphExplorer: a graph menu, sliders for the inputs and the backward step "
                         "(run the notebook to move them)")
@@ -215,7 +216,11 @@ class GraphExplorer:
         self.sliders["w"].layout.display = None if "w" in GRAPHS[graph].inputs else "none"
         values = {name: slider.value for name, slider in self.sliders.items()}
         self.result = draw_graph(self.ax, graph, step=self.step.value, **values)
-        self.live.redraw()
+        # an input moves only the numbers: the texts are drawn over the saved nodes; a new graph or step redraws all
+        for text in self.ax.texts:
+            text.set_animated(bool(text.get_text()))  # the arrows (empty annotations) stay in the saved background
+        full, self._drawn = self._drawn != (graph, self.step.value), (graph, self.step.value)
+        self.live.redraw(moved_only=not full)
         return self.result
 
     def show(self):

@@ -86,7 +86,8 @@ class FilterExplorer:
         self.figure = Figure(figsize=(10, 3.4), layout="constrained")
         self.axes = self.figure.subplots(1, 3, width_ratios=[1.0, 0.8, 1.0])
         self.ui = panel([widgets.HBox([self.filter, self.image])],
-                        "FilterExplorer: a dropdown for the filter and a slider for the image (run the notebook to move them)")
+                        "FilterExplorer: a dropdown for the filter and a slider for the image "
+                        "(run the notebook to move them)")
         self.live = LiveFigure(self.figure)
         for control in (self.filter, self.image):
             control.observe(self._on_change, names="value")

@@ -234,7 +234,7 @@ class LandscapeDemo:
         self.fig = Figure(figsize=(10, 3.8))  # not a pyplot figure: shown only through the LiveFigure
         self.axes = self.fig.subplots(1, 2, width_ratios=[1.3, 1])
         self.live = LiveFigure(self.fig)
-        self._drawn_surface = None
+        self._drawn, self._full = None, True
         self._artists = {}
 
     def figure(self):
@@ -245,7 +245,8 @@ class LandscapeDemo:
         self.path = descent_path(surface.gradient, v["start"], v["learning_rate"], v["steps"])
         losses = np.maximum(surface.f(self.path[:, 0], self.path[:, 1]) - surface.minimum, 1e-12)
         steps = np.arange(len(self.path))
-        if self._drawn_surface != surface.name:
+        self._full = (surface.name, v["steps"]) != self._drawn
+        if self._drawn is None or self._drawn[0] != surface.name:
             ax_contour.clear()
             ax_loss.clear()
             plot_contours(ax_contour, surface)
@@ -256,13 +257,15 @@ class LandscapeDemo:
                                         markeredgewidth=0.5)
             a["loss"], = ax_loss.plot([], [], "-o", markersize=2, color="red")
             ax_loss.set_yscale("log")
+            ax_loss.set_ylim(1e-6, 1e5)  # fixed, so the axis is part of the background a move does not redraw
             ax_loss.set_xlabel("step")
             ax_loss.set_ylabel("loss − minimum (log)")
             ax_loss.grid(alpha=0.3, which="both")
             ax_contour.set_title(" ", fontsize=10)
             ax_loss.set_title(" ", fontsize=10)
+            for artist in (*a.values(), ax_contour.title, ax_loss.title):
+                artist.set_animated(True)  # what a slider moves: drawn again over the saved background
             self.fig.tight_layout()
-            self._drawn_surface = surface.name
         a = self._artists
         a["path"].set_data(self.path[:, 0], self.path[:, 1])
         a["start"].set_data(self.path[:1, 0], self.path[:1, 1])
@@ -270,8 +273,8 @@ class LandscapeDemo:
         a["loss"].set_data(steps, losses)
         ax_contour.set_title(_state_title(surface, v["learning_rate"], self.path, v["steps"]), fontsize=10)
         ax_loss.set_xlim(0, v["steps"])
-        ax_loss.set_ylim(losses.min() / 3, losses.max() * 3)
         ax_loss.set_title(f"final loss {surface.f(*self.path[-1]):.4g}", fontsize=10)
+        self._drawn = (surface.name, v["steps"])
         return self.fig
 
     def update(self, **values):
@@ -281,7 +284,7 @@ class LandscapeDemo:
             raise TypeError(f"LandscapeDemo.update: unknown value(s) {sorted(unknown)}; known: {sorted(self.values)}")
         self.values.update(values)
         self.figure()
-        self.live.redraw()
+        self.live.redraw(moved_only=not self._full)  # a new surface or step count changes the axes: all again
         return self.path
 
     def controls(self):
@@ -372,8 +375,8 @@ class LinearClassifierDemo:
         if len(self.history) == 1:
             ax_loss.text(0.5, 0.5, "press step or move a slider:\nthe loss after every change appears here",
                          ha="center", va="center", transform=ax_loss.transAxes, color="grey")
-        self._weights_text.set_text("   ".join(f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}"
-                                            for k in range(3)))
+        self._weights_text.set_text("   ".join(
+            f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}" for k in range(3)))
         if not self._laid_out:  # the layout once: it costs as much as the drawing
             self.fig.tight_layout(rect=(0, 0.04, 1, 1))
             self._laid_out = True

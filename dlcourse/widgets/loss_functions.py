@@ -90,7 +90,7 @@ class LossExplorer:
 
     def __init__(self, logits=NOTES_LOGITS, target=2, limit=10.0):
         self.sliders = [widgets.FloatSlider(value=float(v), min=-limit, max=limit, step=0.1,
-                                            description=f"logit z{k + 1}", continuous_update=False,
+                                            description=f"logit z{k + 1}", continuous_update=True,
                                             readout_format=".1f", layout=widgets.Layout(width="380px"))
                         for k, v in enumerate(logits)]
         self.target = widgets.Dropdown(options=[(f"class {k + 1}", k) for k in range(len(logits))],
@@ -101,6 +101,7 @@ class LossExplorer:
         self.ui = panel([widgets.HBox([widgets.VBox(self.sliders), widgets.VBox([self.target, self.readout])])],
                         "LossExplorer: sliders for the logits and the true class (run the notebook to move them)")
         self.live = LiveFigure(self.figure, dpi=90)
+        self._background = None
         for control in (*self.sliders, self.target):
             control.observe(self._on_change, names="value")
         self.values = self.update()
@@ -116,7 +117,15 @@ class LossExplorer:
         self.readout.value = (f"p(true class) = <b>{values['p_true']:.3f}</b><br>"
                               f"cross-entropy = <b>{values['cross_entropy']:.3f}</b><br>"
                               f"squared error = <b>{values['squared_error']:.3f}</b>")
-        self.live.redraw()
+        # what a logit moves is drawn over the saved rest: the bars panel's contents, the two markers and the titles;
+        # a new true class or a taller loss axis changes the background, so then all is drawn again
+        ax_bars, ax_curves = self.axes
+        for artist in (*ax_bars.patches, *ax_bars.texts, ax_bars.get_legend(), ax_bars.title, ax_curves.title,
+                       *ax_curves.get_lines()[1:]):
+            artist.set_animated(True)
+        background = (target, ax_curves.get_ylim())
+        full, self._background = background != self._background, background
+        self.live.redraw(moved_only=not full)
         return values
 
     def png(self):

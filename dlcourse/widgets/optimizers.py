@@ -174,6 +174,13 @@ def draw_losses(ax, surface, paths, step):
     return ax
 
 
+def animate_moving(axes):
+    """Mark what ``move_to_step`` moves as animated (see ``dlcourse.widgets.LiveFigure``); not for static figures,
+    which leave animated artists out."""
+    for artist in [line for ax in axes for line in ax.get_lines() if line.get_gid()] + [axes[0].title]:
+        artist.set_animated(True)
+
+
 def move_to_step(axes, surface, paths, step):
     """Move what ``draw_surface`` and ``draw_losses`` drew on ``axes`` to ``step`` (the contours stay as they are).
 

@@ -177,9 +177,12 @@ class GapExplorer:
         right.set_xlabel("noise augmentation std")
         right.set_ylabel("dropout rate")
         right.set_title("train − validation accuracy (last 5 epochs)", fontsize=10)
-        if self.colorbar is None:
+        if self.colorbar is None:  # the first drawing: the colour bar and the layout, once
             self.colorbar = self.fig.colorbar(image, ax=right, fraction=0.046)
-        self.fig.tight_layout()
+            self.fig.tight_layout()
+        # what a slider changes (the chosen run's curves, the title, the outlined cell) is drawn over the saved rest
+        for artist in (*left.get_lines()[2:], left.title, *right.patches):
+            artist.set_animated(True)
         return self.fig
 
 
@@ -207,11 +210,12 @@ def gap_widget(grid, rate=0.0, strength=0.0):
 
     def redraw(_=None):
         demo.update(rate_slider.value, strength_slider.value)
-        live.redraw()
+        live.redraw(moved_only=True)
 
     rate_slider.observe(redraw, names="value")
     strength_slider.observe(redraw, names="value")
     show_demo(panel([widgets.HBox([rate_slider, strength_slider])],
-                    "GapExplorer: sliders for the dropout rate and the noise std (run the notebook to move them)"), live)
+                    "GapExplorer: sliders for the dropout rate and the noise std (run the notebook to move them)"),
+              live)
     demo.live = live
     return demo
