@@ -17,7 +17,7 @@ def healthy(monkeypatch, tmp_path):
     (extension / doctor.WIDGETS_LABEXTENSION).mkdir(parents=True)
     (extension / doctor.WIDGETS_LABEXTENSION / "package.json").write_text("{}")
     monkeypatch.setattr(doctor, "python_version", lambda: "3.11.4")
-    monkeypatch.setattr(doctor, "installed_version", lambda package: "99.0")
+    monkeypatch.setattr(doctor, "installed_version", lambda package: "99999.0")
     monkeypatch.setattr(doctor, "find_kernelspec",
                         lambda name="python3": (["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                                                 str(tmp_path / "kernels" / "python3")))
@@ -67,7 +67,7 @@ def test_old_python(healthy, capsys):
 
 def test_missing_and_old_packages(healthy, capsys):
     versions = {"numpy": None, "matplotlib": "3.5.1"}
-    healthy.setattr(doctor, "installed_version", lambda package: versions.get(package, "99.0"))
+    healthy.setattr(doctor, "installed_version", lambda package: versions.get(package, "99999.0"))
     code, out, failed = failures(capsys)
     assert code == 1
     assert failed == ["✗ numpy: numpy is not installed",
@@ -79,7 +79,7 @@ def test_missing_and_old_packages(healthy, capsys):
 def test_a_learner_install_without_the_test_tools_is_healthy(healthy, capsys):
     _, _, test = doctor.requirements()
     tools = {package for package, _ in test}
-    healthy.setattr(doctor, "installed_version", lambda package: None if package in tools else "99.0")
+    healthy.setattr(doctor, "installed_version", lambda package: None if package in tools else "99999.0")
     code, out, failed = failures(capsys)
     assert (code, failed) == (0, [])
     assert "– pytest (test): pytest is not installed; only the test suite (`python3 course.py test`) needs it" in out
@@ -148,12 +148,12 @@ def test_widgets_extension_missing(healthy, capsys, tmp_path):
     healthy.setattr(doctor, "labextension_dirs", lambda: [tmp_path / "empty"])
     code, out, failed = failures(capsys)
     assert code == 1
-    assert len(failed) == 1 and failed[0].startswith("✗ widgets front-end: jupyterlab_widgets 99.0 is installed but")
+    assert len(failed) == 1 and failed[0].startswith("✗ widgets front-end: jupyterlab_widgets 99999.0 is installed but")
     assert "--force-reinstall 'jupyterlab_widgets>=3'" in out
 
 
 def test_widgets_package_missing(healthy, capsys):
-    healthy.setattr(doctor, "installed_version", lambda package: None if package == "jupyterlab_widgets" else "99.0")
+    healthy.setattr(doctor, "installed_version", lambda package: None if package == "jupyterlab_widgets" else "99999.0")
     code, out, failed = failures(capsys)
     assert code == 1
     assert failed == ["✗ widgets front-end: jupyterlab_widgets is not installed: JupyterLab shows a line of text "
