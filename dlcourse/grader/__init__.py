@@ -1,5 +1,5 @@
 """``python -m dlcourse grade SUBMISSION... --out grades.csv [--jobs N] [--timeout S] [--assignment NN_slug]
-[--learner-pattern REGEX] [--regrade all|changed]``.
+[--exercise-timeout S] [--learner-pattern REGEX] [--regrade all|changed] [--scheduler tcp://HOST:PORT]``.
 
 A grader that learners cannot fool: the learner's code computes, but every verdict is reached here, in the
 grader process, which the learner's code never touches.
@@ -105,10 +105,12 @@ grades given submissions again, all or those whose checks changed (``provenance.
 ``<out>.manifest.json`` records what produced each submission's rows). The feedback file of a submission is
 ``<out stem>_feedback/<learner>/<assignment>.txt`` (``gradebook.feedback_path``): score, every exercise with its
 status and feedback, notes (course cells that could not run, ignored cells) and, after a crash, the tail of the
-run's output. The terminal gets a progress bar (tqdm) and one summary line per submission. ``--jobs N`` grades
-N submissions at once. An exception while grading or recording one submission gives it ``error`` rows and the
-batch goes on. Exit code: 0 when every submission
-was graded (whatever the scores), 1 when the grader itself failed on some submission (a course-side problem,
+run's output. After the batch, ``copy`` flags near-copies among the answers given and of the course's own
+implementation (``copies.py``; a flag for a human, the points stay). The terminal gets a progress bar (tqdm)
+and one summary line per submission. ``--jobs N`` grades N submissions at once; ``--scheduler ADDRESS`` sends
+each submission to a Dask cluster instead (``cluster.py``), into the same gradebook. An exception while
+grading or recording one submission gives it ``error`` rows and the batch goes on. Exit code: 0 when every
+submission was graded (whatever the scores), 1 when the grader itself failed on some submission (a course-side problem,
 named in its rows), 2 for usage errors or when no sandbox can run at all.
 """
 import os
