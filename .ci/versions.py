@@ -3,7 +3,9 @@
 
     python3 .ci/versions.py            # both ends; exit 0 only when both pass
     python3 .ci/versions.py oldest     # one end
-    python3 .ci/versions.py --record   # also write the timings to benchmarks/RESULTS.md
+    python3 .ci/versions.py --record   # write the timings of the last run to benchmarks/RESULTS.md
+
+Every run leaves its figures in test-artifacts/versions.json (ignored by git), which --record reads.
 
 - ``oldest``: the oldest supported Python (3.10) with the lowest versions ``pyproject.toml`` allows, chosen
   by uv's ``--resolution lowest-direct`` (uv itself is installed from the package index by pip), in
@@ -15,6 +17,7 @@ Each perturbation changes floating-point round-off the way another machine does,
 notebooks (compared by nbval) must not depend on it. Only the standard library is used here.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -92,6 +95,9 @@ VERSIONS = ("import sys, numpy, matplotlib, sklearn, jupyterlab, ipywidgets, nbc
             "f'ipywidgets {ipywidgets.__version__}, nbclient {nbclient.__version__}, nbval {nbval.__version__}')")
 
 
+SUMMARY = ROOT / "test-artifacts" / "versions.json"
+
+
 def record(results):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from _results import cpu_model, write_section
@@ -107,15 +113,22 @@ def record(results):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ends", nargs="*", choices=["oldest", "newest"], default=[])
-    parser.add_argument("--record", action="store_true", help="write the timings to benchmarks/RESULTS.md")
+    parser.add_argument("ends", nargs="*", metavar="{oldest,newest}", help="which end (default: both)")
+    parser.add_argument("--record", action="store_true",
+                        help="run nothing; write the figures of the last run to benchmarks/RESULTS.md")
     args, pytest_args = parser.parse_known_args(argv)
+    if args.record:
+        record(json.loads(SUMMARY.read_text()))
+        return 0
+    unknown = [end for end in args.ends if end not in ("oldest", "newest")]
+    if unknown:
+        parser.error(f"unknown end {', '.join(unknown)}: choose oldest or newest")
     results = [r for r in (run_end(name, pytest_args) for name in (args.ends or ["oldest", "newest"])) if r]
+    SUMMARY.parent.mkdir(exist_ok=True)
+    SUMMARY.write_text(json.dumps(results, indent=1))
     for r in results:
         print(f"== {r['name']}: {'passed' if r['ok'] else 'FAILED'}"
               + (f" (install {r['install']:.0f} s, suite {r['tests']:.0f} s)" if "tests" in r else ""))
-    if args.record and results:
-        record(results)
     return 0 if all(r["ok"] for r in results) else 1
 
 
