@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 from matplotlib.figure import Figure
 
-from .widgets import LiveFigure, panel, show_demo
+from .widgets import LiveFigure, coalesced, panel, show_demo
 from .widgets.optimizers import (OPTIMIZERS, Surface, animate_moving, draw_losses, draw_surface, move_to_step,
                                  race)
 
@@ -137,8 +137,8 @@ def race_explorer(surfaces=None, max_steps=300):
     def redraw(_=None):
         demo.update(surface=surface_menu.value, step=step_slider.value)
 
-    surface_menu.observe(redraw, names="value")
-    step_slider.observe(redraw, names="value")
+    surface_menu.observe(coalesced(redraw), names="value")
+    step_slider.observe(coalesced(redraw), names="value")
     show_demo(panel([widgets.HBox([step_slider, surface_menu])],
                     "SurfaceRace: a surface menu and a slider on the number of steps (run the notebook to move them)"),
               demo.live)

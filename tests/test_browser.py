@@ -439,4 +439,5 @@ def test_zz_write_widget_latencies():
             f"other jobs, so these are upper figures. "
             f"Goal: median ≤ {GOAL_MEDIAN_MS} ms, worst ≤ {GOAL_WORST_MS} ms.\n\n"
             + _results.table(("lecture, slider", "drags", "median (ms)", "worst (ms)", "goal"), rows))
+    (ARTIFACTS / "latency.json").write_text(json.dumps(LATENCIES, indent=1), encoding="utf-8")  # the raw figures
     _results.write_section("widgets", text)  # re-reads RESULTS.md itself, right before writing

@@ -85,6 +85,33 @@ class LiveFigure:
             self.handle.update(self.png(moved_only))
 
 
+def coalesced(redraw):
+    """``redraw`` as a control's observer that skips the values a drag has already left behind.
+
+    While a slider is dragged (``continuous_update``) its values arrive faster than a figure is drawn; drawing each
+    one in turn leaves the figure behind the slider by the whole queue. Run in a kernel's event loop, a change only
+    asks for a redraw on the loop's next turn, and the changes that arrive meanwhile join that one redraw, which
+    reads the controls' latest values. Without a running loop (tests, scripts) it redraws at once.
+    """
+    import asyncio
+
+    scheduled = []
+
+    def run():
+        scheduled.clear()
+        redraw()
+
+    def request(_change=None):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return redraw()
+        if not scheduled:
+            scheduled.append(loop.call_soon(run))
+
+    return request
+
+
 def show_demo(panel, live):
     """Display the controls, then the one figure under them (on screen together at a laptop's 1366×900)."""
     from IPython.display import display

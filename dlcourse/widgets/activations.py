@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from ..layers import Affine, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..network import Sequential
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 ACTIVATIONS = {
     "sigmoid": Sigmoid,
@@ -133,7 +133,7 @@ class DepthExplorer:
                         "DepthExplorer: menus for the activation and the initialisation, a slider for the depth "
                         "(run the notebook to move them)")
         for control in (self.activation, self.depth, self.init):
-            control.observe(lambda _change: self.update(), names="value")
+            control.observe(coalesced(self.update), names="value")
         self._statistics, self._drawn, self._moving = {}, None, []
         self.stats = self.update()
 

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 FORWARD_COLOUR, BACKWARD_COLOUR = "tab:green", "tab:red"
 SYMBOLS = {"+": "+", "×": "×", "²": "**2"}  # the square node is labelled as Python writes it
@@ -203,7 +203,7 @@ class GraphExplorer:
                         "GraphExplorer: a graph menu, sliders for the inputs and the backward step "
                         "(run the notebook to move them)")
         for control in (self.graph, self.step, *self.sliders.values()):
-            control.observe(lambda _change: self.update(), names="value")
+            control.observe(coalesced(self.update), names="value")
         self.result = self.update()
 
     def update(self):

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..layers import Conv2d
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 # hand-made 3×3 filters: two edge detectors (Sobel), a blur and a sharpening filter
 CLASSIC_FILTERS = {
@@ -90,10 +90,10 @@ class FilterExplorer:
                         "(run the notebook to move them)")
         self.live = LiveFigure(self.figure)
         for control in (self.filter, self.image):
-            control.observe(self._on_change, names="value")
+            control.observe(coalesced(self._on_change), names="value")
         self.fmap = self.update()
 
-    def _on_change(self, _change):
+    def _on_change(self, _change=None):
         self.fmap = self.update()
 
     def update(self, filter_name=None, image_index=None):

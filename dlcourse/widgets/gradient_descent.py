@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from ..functions import svm_loss_and_grad_scores
 from ..layers import SoftmaxWithLoss
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 # ---------------------------------------------------------------- loss surfaces
 
@@ -306,12 +306,12 @@ class LandscapeDemo:
                                        continuous_update=True, style=style, layout=layout),
         )
 
-        def changed(_):
+        def changed(_=None):
             self.update(surface=c["surface"].value, learning_rate=c["learning_rate"].value,
                         start=(c["start_x"].value, c["start_y"].value), steps=c["steps"].value)
 
         for name in ("surface", "learning_rate", "start_x", "start_y", "steps"):
-            c[name].observe(changed, names="value")
+            c[name].observe(coalesced(changed), names="value")
         self._controls = c
         return panel([ipywidgets.HBox([ipywidgets.VBox([c["learning_rate"], c["steps"], c["surface"]]),
                                        ipywidgets.VBox([c["start_x"], c["start_y"]])])],

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..features import draw_hog, hog_cell_histograms, hue_colours, hue_histogram
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 
 def draw_hog_demo(axes, image, cell_size=8, n_bins=9, cell=None):
@@ -85,7 +85,7 @@ class _Explorer:
         self.ui = panel([widgets.HBox(controls)], text)
         self.live = LiveFigure(self.figure)
         for control in controls:
-            control.observe(lambda _change: self._redraw(), names="value")
+            control.observe(coalesced(self._redraw), names="value")
         self.result = self.update()
 
     def _redraw(self):

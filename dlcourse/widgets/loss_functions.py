@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..functions import cross_entropy_error, mean_squared_error, softmax
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 NOTES_LOGITS = (0.7, 1.3, 5.1, 2.2, 1.1)  # the notes' worked example; the true class is the 3rd (index 2)
 
@@ -103,10 +103,10 @@ class LossExplorer:
         self.live = LiveFigure(self.figure, dpi=90)
         self._background = None
         for control in (*self.sliders, self.target):
-            control.observe(self._on_change, names="value")
+            control.observe(coalesced(self._on_change), names="value")
         self.values = self.update()
 
-    def _on_change(self, _change):
+    def _on_change(self, _change=None):
         self.values = self.update()
 
     def update(self, logits=None, target=None):

@@ -14,7 +14,7 @@ from ..layers import Affine, Dropout, ReLU
 from ..network import Sequential
 from ..optim import SGD
 from ..training import train
-from . import LiveFigure, panel, show_demo
+from . import LiveFigure, coalesced, panel, show_demo
 
 
 def mlp(sizes, dropout=0.0, seed=0):
@@ -212,8 +212,8 @@ def gap_widget(grid, rate=0.0, strength=0.0):
         demo.update(rate_slider.value, strength_slider.value)
         live.redraw(moved_only=True)
 
-    rate_slider.observe(redraw, names="value")
-    strength_slider.observe(redraw, names="value")
+    rate_slider.observe(coalesced(redraw), names="value")
+    strength_slider.observe(coalesced(redraw), names="value")
     show_demo(panel([widgets.HBox([rate_slider, strength_slider])],
                     "GapExplorer: sliders for the dropout rate and the noise std (run the notebook to move them)"),
               live)
