@@ -178,7 +178,6 @@ class LocalCluster:
             client.wait_for_workers(workers, timeout=300)
             self.address = client.scheduler.address
             # Dask's own cost of one task: a no-op round trip, the median of 50
-            started = [time.monotonic()]
             costs = []
             for _ in range(50):
                 started = time.monotonic()
