@@ -43,7 +43,8 @@ def main(argv=None):
                        "'(?P<learner>[^/_]+)_\\d\\d_' (default: the folder the submission sits in)")
     grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster: each submission a task, graded in a sandbox on a worker "
-                       "(needs the 'dask' extra here and on the workers; tls:// with Dask's TLS configuration)")
+                       "(needs the 'dask' extra here and on the workers; tls:// with Dask's TLS configuration); "
+                       "--jobs is then ignored: the cluster's workers set how many run at once")
     grade.add_argument("--regrade", choices=("all", "changed"),
                        help="grade submissions already in the gradebook again: all of them, or those whose "
                        "checks, pristine notebook or seed changed since they were graded (each is named, with why)")
