@@ -17,7 +17,8 @@ def main(argv=None):
     grade = commands.add_parser("grade", help="grade learners' submissions into a CSV gradebook",
                                 description="Grade learners' notebooks: only their answer cells are run, in a "
                                 "sandbox, on hidden inputs; one gradebook row per (submission, exercise), with the "
-                                "columns submission,learner,assignment,exercise,points,max_points,status,feedback. "
+                                "columns submission,learner,assignment,exercise,points,max_points,status,feedback,"
+                                "copy (a near-copy flag for a human). "
                                 "Feedback files go to <out stem>_feedback/<learner>/<assignment>.txt and what "
                                 "produced the rows to <out>.manifest.json.",
                                 epilog="The hidden inputs come from DLCOURSE_GRADER_SEED (set a secret of your own). "
