@@ -132,7 +132,7 @@ def race_explorer(surfaces=None, max_steps=300):
     demo.update()
     surface_menu = widgets.Dropdown(options=list(demo.surfaces), value=demo.surface, description="surface")
     step_slider = widgets.IntSlider(value=demo.step, min=0, max=max_steps, step=1, description="steps",
-                                    continuous_update=True)
+                                    continuous_update=False)
 
     def redraw(_=None):
         demo.update(surface=surface_menu.value, step=step_slider.value)

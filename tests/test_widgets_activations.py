@@ -72,7 +72,7 @@ def test_demo_builds_controls_and_redraws_one_figure(batch):
     demo = DepthExplorer(*batch)
     assert repr(demo.ui).startswith("DepthExplorer:")  # a saved notebook shows this line, not a widget repr
     activation, depth, init = demo.ui.children[0].children
-    assert isinstance(depth, widgets.IntSlider) and depth.continuous_update
+    assert isinstance(depth, widgets.IntSlider) and not depth.continuous_update
     assert list(activation.options) == list(ACTIVATIONS) and list(init.options) == list(INITS)
     depth.value = 4
     activation.value = "ReLU"

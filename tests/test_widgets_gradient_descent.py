@@ -92,7 +92,7 @@ def test_landscape_demo_follows_its_sliders_without_a_front_end():
     panel = demo.controls()
     assert isinstance(panel, widgets.VBox) and "LandscapeDemo" in repr(panel)
     slider = demo._controls["learning_rate"]
-    assert isinstance(slider, widgets.FloatSlider) and slider.continuous_update
+    assert isinstance(slider, widgets.FloatSlider) and not slider.continuous_update
     assert slider.description == "learning rate η"
     demo.update()
     before = demo.path.copy()

@@ -58,7 +58,7 @@ def test_explorer_builds_without_front_end_and_follows_its_sliders():
     explorer = LossExplorer()
     assert isinstance(explorer.ui, widgets.VBox)
     assert [s.description for s in explorer.sliders] == [f"logit z{k}" for k in range(1, 6)]
-    assert all(isinstance(s, widgets.FloatSlider) and s.continuous_update for s in explorer.sliders)
+    assert all(isinstance(s, widgets.FloatSlider) and not s.continuous_update for s in explorer.sliders)
     assert explorer.target.value == 2
     before_text, before_ce = explorer.readout.value, explorer.values["cross_entropy"]
     before_bars = _bar_heights(explorer.axes[0])

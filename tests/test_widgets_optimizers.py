@@ -92,7 +92,7 @@ def test_race_widget_builds_real_controls_that_redraw(monkeypatch):
     assert repr(panel).startswith("SurfaceRace:")  # a saved notebook shows this line, not a widget repr
     slider, menu = panel.children[0].children
     assert type(slider).__name__ == "IntSlider" and slider.description == "steps"
-    assert slider.continuous_update and slider.max == 80
+    assert not slider.continuous_update and slider.max == 80
     assert type(menu).__name__ == "Dropdown" and menu.value == "ravine"
     lines_before = len(demo.fig.axes[0].get_lines())
     slider.value = 5

@@ -123,7 +123,7 @@ class DepthExplorer:
         self.X, self.t = X, t
         self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
         self.depth = widgets.IntSlider(value=depth, min=self.DEPTHS[0], max=self.DEPTHS[-1],
-                                       description="hidden layers", continuous_update=True,
+                                       description="hidden layers", continuous_update=False,
                                        style={"description_width": "initial"})
         self.init = widgets.Dropdown(options=list(INITS), value=init, description="init")
         self.figure = Figure(figsize=(11, 3.6))  # not a pyplot figure: shown only through the LiveFigure

@@ -292,18 +292,19 @@ class LandscapeDemo:
         v = self.values
         style = {"description_width": "110px"}
         layout = ipywidgets.Layout(width="420px")
+        # on release: here a redraw takes longer than following a drag needs (benchmarks/RESULTS.md, widgets)
         c = dict(
             surface=ipywidgets.Dropdown(options=list(SURFACES), value=v["surface"], description="surface",
                                         style=style, layout=layout),
             learning_rate=ipywidgets.FloatSlider(value=v["learning_rate"], min=0.005, max=0.25, step=0.005,
                                                  readout_format=".3f", description="learning rate η",
-                                                 continuous_update=True, style=style, layout=layout),
+                                                 continuous_update=False, style=style, layout=layout),
             start_x=ipywidgets.FloatSlider(value=v["start"][0], min=-4.5, max=4.5, step=0.05, description="start w₁",
-                                           continuous_update=True, style=style, layout=layout),
+                                           continuous_update=False, style=style, layout=layout),
             start_y=ipywidgets.FloatSlider(value=v["start"][1], min=-2.0, max=2.0, step=0.05, description="start w₂",
-                                           continuous_update=True, style=style, layout=layout),
+                                           continuous_update=False, style=style, layout=layout),
             steps=ipywidgets.IntSlider(value=v["steps"], min=1, max=100, description="steps",
-                                       continuous_update=True, style=style, layout=layout),
+                                       continuous_update=False, style=style, layout=layout),
         )
 
         def changed(_=None):
@@ -448,7 +449,7 @@ class LinearClassifierDemo:
         c["loss"] = ipywidgets.Dropdown(options=list(LOSSES), value=self.loss, description="loss",
                                         style=style, layout=layout)
         c["learning_rate"] = ipywidgets.FloatSlider(value=self.learning_rate, min=0.05, max=3.0, step=0.05,
-                                                    description="η", continuous_update=True, style=style,
+                                                    description="η", continuous_update=False, style=style,
                                                     layout=layout)
         c["step"] = ipywidgets.Button(description="step", button_style="primary", tooltip="one gradient step")
         c["step10"] = ipywidgets.Button(description="10 steps", tooltip="ten gradient steps")

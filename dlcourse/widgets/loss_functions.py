@@ -90,7 +90,7 @@ class LossExplorer:
 
     def __init__(self, logits=NOTES_LOGITS, target=2, limit=10.0):
         self.sliders = [widgets.FloatSlider(value=float(v), min=-limit, max=limit, step=0.1,
-                                            description=f"logit z{k + 1}", continuous_update=True,
+                                            description=f"logit z{k + 1}", continuous_update=False,
                                             readout_format=".1f", layout=widgets.Layout(width="380px"))
                         for k, v in enumerate(logits)]
         self.target = widgets.Dropdown(options=[(f"class {k + 1}", k) for k in range(len(logits))],
