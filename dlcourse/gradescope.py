@@ -86,6 +86,20 @@ class GradescopeError(RuntimeError):
 
 # ------------------------------------------------------------------ building the zip
 
+def _can_build_wheels_here():
+    """Whether this environment's setuptools can build a wheel by itself (bdist_wheel is in it from 70.1 on)."""
+    try:
+        import setuptools
+    except ImportError:
+        return False
+    version = tuple(int(part) for part in setuptools.__version__.split(".")[:2] if part.isdigit())
+    try:
+        import wheel  # noqa: F401  (older setuptools build wheels through it)
+        return True
+    except ImportError:
+        return version >= (70, 1)
+
+
 def build_wheel(work):
     """The course as a wheel in ``work``, built from a clean copy of its sources (no stale build/ files)."""
     source = Path(work) / "source"
@@ -94,11 +108,8 @@ def build_wheel(work):
         shutil.copy2(COURSE / name, source / name)
     shutil.copytree(COURSE / "dlcourse", source / "dlcourse", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(Path(work) / "dist")]
-    try:
-        import setuptools  # noqa: F401  (present: build with it, offline, instead of fetching it)
+    if _can_build_wheels_here():  # build with the setuptools installed here, offline, instead of fetching it
         command.append("--no-build-isolation")
-    except ImportError:
-        pass
     done = subprocess.run(command + [str(source)], capture_output=True, text=True)
     wheels = sorted((Path(work) / "dist").glob("dlcourse-*.whl"))
     if done.returncode != 0 or not wheels:
