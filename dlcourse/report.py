@@ -6,7 +6,8 @@ Reads the gradebook ``python -m dlcourse grade`` writes (one row per submission 
   maximum points beside each;
 - ``DIR/index.html``: one self-contained page (figures as inline PNG, styles inline, no script, no network):
   the distribution of scores per assignment, the pass rate per exercise (which exercise the class struggles
-  with), the most frequent failure hints per exercise, and the submissions that did not run cleanly.
+  with), the most frequent failure hints per exercise, the submissions that did not run cleanly, and the answers
+  the grader flagged as near-copies (its ``copy`` column), for a human to look at.
 
 When a learner handed in the same assignment more than once (``01_loss_functions (1).ipynb``), the
 submission with the most points counts, in the totals and in every figure.
@@ -60,6 +61,7 @@ class GradeRow:
     max_points: float
     status: Status
     feedback: str
+    copy: str = ""  # "near-copy of ... (0.97)" when the grader flagged the answer; "" otherwise or in old gradebooks
 
 
 @dataclass
@@ -148,7 +150,7 @@ def read_gradebook(path, learner_pattern=None, known=None):
                 ) from None
             rows.append(GradeRow(cells["submission"], cells.get("learner") or learner,
                                  cells.get("assignment") or assignment, cells["exercise"], points, max_points,
-                                 status, cells["feedback"]))
+                                 status, cells["feedback"], cells.get("copy") or ""))
     return rows
 
 
@@ -364,7 +366,8 @@ def render_html(rows, result, source_name="grades.csv", totals_name="totals.csv"
              f'<a href="{_e(totals_name)}">{_e(totals_name)}</a>. When a learner handed in an assignment more '
              "than once, the submission with the most points counts.</p>",
              '<nav><a href="#scores">Scores</a><a href="#items">Pass rate per exercise</a>'
-             '<a href="#hints">Failure hints</a><a href="#problems">Did not run</a><a href="#totals">Totals</a></nav>']
+             '<a href="#hints">Failure hints</a><a href="#problems">Did not run</a><a href="#copies">Near-copies</a>'
+             '<a href="#totals">Totals</a></nav>']
 
     parts.append('<h2 id="scores">Scores per assignment</h2><div class="figures">')
     for assignment in result.assignments:
@@ -414,6 +417,14 @@ def render_html(rows, result, source_name="grades.csv", totals_name="totals.csv"
                      "</pre>"] for r in rows if r.status in DID_NOT_RUN]
     parts.append(_table(["submission", "learner", "assignment", "exercise", "status", "feedback"], problem_rows)
                  if problem_rows else "<p>None.</p>")
+
+    parts.append('<h2 id="copies">Answers flagged as near-copies</h2><p>The grader compares every answer with the '
+                 "other answers of its batch and with the course's own implementation; a flag is a reason to look at "
+                 "the two answers, never a verdict: the points above are untouched.</p>")
+    copy_rows = [[_e(r.submission), _e(r.learner), _e(r.assignment or "(unknown)"), _e(r.exercise), _e(r.copy)]
+                 for r in rows if r.copy]
+    parts.append(_table(["submission", "learner", "assignment", "exercise", "flag"], copy_rows)
+                 if copy_rows else "<p>None.</p>")
 
     parts.append('<h2 id="totals">Totals</h2>')
     header = ["learner"] + result.assignments + ["total"]

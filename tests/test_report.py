@@ -180,3 +180,28 @@ def test_the_page_in_headless_chromium(gradebook, tmp_path):
         else:
             assert Path(unquote(urlparse(resolved).path)).is_file(), written
     shutil.copy(page_path, artifacts / "index.html")
+
+
+def test_near_copies_are_listed_for_a_human_and_cost_no_points(tmp_path):
+    header = ["submission", "learner", "assignment", "exercise", "points", "max_points", "status", "feedback", "copy"]
+    rows = [["s/alice/01_loss_functions.ipynb", "alice", "01_loss_functions", "softmax", "2", "2", "passed", "✓", ""],
+            ["s/bob/01_loss_functions.ipynb", "bob", "01_loss_functions", "softmax", "2", "2", "passed", "✓",
+             f"near-copy of s/alice/01_loss_functions.ipynb ({XSS}) (0.97)"],
+            ["s/carol/01_loss_functions.ipynb", "carol", "01_loss_functions", "softmax", "2", "2", "passed", "✓",
+             "near-copy of the course's own softmax (0.93)"]]
+    gradebook = write_gradebook(tmp_path / "grades.csv", rows, header)
+    assert [r.copy for r in read_gradebook(gradebook)] == ["", rows[1][-1], rows[2][-1]]
+    _, page_path = write_report(gradebook, tmp_path / "report")
+    page = page_path.read_text(encoding="utf-8")
+    copies = page[page.index('id="copies"'):page.index('id="totals"')]
+    assert copies.count("<tr>") == 1 + 2  # header, bob and carol
+    assert "the course&#x27;s own softmax (0.93)" in copies and XSS not in copies and "&lt;img" in copies
+    assert 'href="#copies"' in page
+    result = totals(read_gradebook(gradebook))
+    assert [result.overall(learner) for learner in ("alice", "bob", "carol")] == [2, 2, 2]
+
+
+def test_a_report_without_flags_says_none(gradebook, tmp_path):
+    _, page_path = write_report(gradebook, tmp_path / "report")
+    page = page_path.read_text(encoding="utf-8")
+    assert "<p>None.</p>" in page[page.index('id="copies"'):page.index('id="totals"')]
