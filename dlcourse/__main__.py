@@ -42,10 +42,15 @@ def main(argv=None):
     grade.add_argument("--learner-pattern", metavar="REGEX",
                        help="a regular expression with a named group 'learner', searched in each path, e.g. "
                        "'(?P<learner>[^/_]+)_\\d\\d_' (default: the folder the submission sits in)")
-    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster: each submission a task, graded in a sandbox on a worker "
                        "(needs the 'dask' extra here and on the workers; tls:// with Dask's TLS configuration); "
                        "--jobs is then ignored: the cluster's workers set how many run at once")
+    where.add_argument("--cluster", metavar="PRESET",
+                       help="start a Dask cluster for this run and stop it after: local:N (N worker processes "
+                       "here), ssh:HOST,HOST,... (the first host also runs the scheduler; needs asyncssh), slurm:N or "
+                       "pbs:N (N batch jobs through dask-jobqueue, configured in its jobqueue settings)")
     grade.add_argument("--regrade", choices=("all", "changed"),
                        help="grade submissions already in the gradebook again: all of them, or those whose "
                        "checks, pristine notebook or seed changed since they were graded (each is named, with why)")

@@ -3,6 +3,7 @@ of them killed in the middle of the batch; the gradebook must hold exactly the r
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -123,3 +124,46 @@ def test_an_unreachable_scheduler_is_a_usage_error(tmp_path):
     path = write(tmp_path / "s" / "ann" / f"{SLUG}.ipynb", correct_submission(SLUG))
     result = grade([path], tmp_path / "g.csv", "--scheduler", "tcp://127.0.0.1:9", timeout=120)
     assert result.returncode == 2 and "cannot reach the Dask scheduler" in result.stderr, result.stderr[-2000:]
+
+
+def test_a_local_cluster_preset_gives_the_rows_of_a_local_run(tmp_path):
+    """``--cluster local:2`` starts two worker processes for the run, grades on them and stops them."""
+    paths = _batch(tmp_path / "submissions")[:4]
+    local = grade(paths, tmp_path / "local.csv", "--jobs", "2")
+    assert local.returncode == 0, local.stderr[-3000:]
+    result = grade(paths, tmp_path / "dask.csv", "--cluster", "local:2", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(--cluster local:2): 2 worker(s)" in result.stderr
+    assert rows_of(tmp_path / "dask.csv") == rows_of(tmp_path / "local.csv")
+
+
+@pytest.mark.parametrize("preset, says", [
+    ("local", "is not a preset; expected one of: local:N"),
+    ("kubernetes:3", "is not a preset"),
+    ("local:0", "N must be a whole number of at least 1; expected local:N"),
+    ("slurm:two", "N must be a whole number"),
+    ("ssh:,", "expected ssh:HOST,HOST"),
+])
+def test_a_bad_cluster_preset_is_a_usage_error_naming_the_forms(tmp_path, preset, says):
+    from dlcourse.grader.cluster import ClusterUnavailable, parse_preset
+    with pytest.raises(ClusterUnavailable, match=re.escape(says)):
+        parse_preset(preset)
+
+
+def test_a_bad_cluster_preset_costs_no_row_and_exits_2(tmp_path):
+    path = write(tmp_path / "s" / "ann" / f"{SLUG}.ipynb", correct_submission(SLUG))
+    result = grade([path], tmp_path / "g.csv", "--cluster", "local:x", timeout=120)
+    assert result.returncode == 2 and "N must be a whole number" in result.stderr, result.stderr[-2000:]
+
+
+def test_scheduler_and_cluster_exclude_each_other(tmp_path):
+    result = grade([tmp_path / "x.ipynb"], tmp_path / "g.csv", "--cluster", "local:1", "--scheduler",
+                   "tcp://127.0.0.1:9", timeout=120)
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr, result.stderr[-2000:]
+
+
+def test_the_presets_parse():
+    from dlcourse.grader.cluster import parse_preset
+    assert parse_preset("local:4") == ("local", 4)
+    assert parse_preset("ssh:head, node1,node2") == ("ssh", ["head", "node1", "node2"])
+    assert parse_preset("slurm:8") == ("slurm", 8) and parse_preset("pbs:1") == ("pbs", 1)

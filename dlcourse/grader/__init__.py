@@ -477,11 +477,13 @@ def _to_regrade(unique, gradebook, manifest, provenance, slugs, regrade, say):
 
 
 def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_dir=None, progress=True,
-          print_line=None, learner_pattern=None, regrade=None, exercise_timeout=EXERCISE_TIMEOUT, scheduler=None):
+          print_line=None, learner_pattern=None, regrade=None, exercise_timeout=EXERCISE_TIMEOUT, scheduler=None,
+          cluster=None):
     """Grade ``submissions`` into the gradebook ``out``; the exit code (see the module docstring).
     ``learner_pattern``: a regular expression with a named group ``learner`` (else the submission's folder);
     ``regrade``: None, "all" or "changed" (submissions already in the gradebook to grade again);
-    ``scheduler``: the address of a Dask scheduler to grade on (``cluster.py``) instead of this machine."""
+    ``scheduler``: the address of a Dask scheduler to grade on (``cluster.py``) instead of this machine;
+    ``cluster``: a preset (``local:4``, ``ssh:a,b``, ``slurm:8``, ``pbs:8``) for a cluster started for this run."""
     from tqdm.auto import tqdm
 
     from ..report import learner_and_assignment
@@ -542,8 +544,8 @@ def grade(submissions, out, jobs=1, timeout=120.0, assignment=None, exercises_di
               {escape_name(s) for s in unique} for fields in rows[:1]]
     shared = frozenset(pair for pair, count in Counter(pairs).items() if count > 1)
     batch = _Batch(Path(out), gradebook, manifest, provenance, identities, shared, say)
-    if scheduler:
-        code = _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress)
+    if scheduler or cluster:
+        code = _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress, preset=cluster)
         if code in (0, 1):
             _flag_copies(grader, unique, slugs, gradebook, say)
         return code
@@ -629,18 +631,29 @@ def _find_copies(grader, submissions, slugs, gradebook, say):
             say(printable(f"  {escape_name(flag.submission)} {flag.exercise[1]}: {escape_name(flag.text())}"))
 
 
-def _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress):
-    """The submissions ``todo`` graded on the Dask cluster at ``scheduler``; the exit code."""
+def _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress, preset=None):
+    """The submissions ``todo`` graded on the Dask cluster at ``scheduler``, or on one started from ``preset``
+    for this run and stopped after it; the exit code."""
     from tqdm.auto import tqdm
 
     from . import cluster
+    started = None
     try:
+        if preset:
+            started = cluster.start_cluster(preset)
+            scheduler = started.scheduler_address
         client = cluster.connect(scheduler)
     except cluster.ClusterUnavailable as error:
+        if started is not None:
+            started.close()
+        grader.close()
         batch.say(f"grade: {error}")
         return 2
+    if started is not None:
+        client.wait_for_workers(1, timeout=600)
     workers = len(client.scheduler_info().get("workers", {}))
-    batch.say(f"Dask scheduler {scheduler}: {workers} worker(s) now; {len(todo)} submission(s), "
+    started_by = f" (--cluster {preset})" if preset else ""
+    batch.say(f"Dask scheduler {scheduler}{started_by}: {workers} worker(s) now; {len(todo)} submission(s), "
               f"{grader.timeout:g} s each; hidden cases from the workers' DLCOURSE_GRADER_SEED (this machine's "
               f"fingerprint {batch.provenance.seed}); course {batch.provenance.course}")
     bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
@@ -658,6 +671,8 @@ def _grade_on_cluster(scheduler, grader, todo, slugs, batch, progress):
     finally:
         bar.close()
         client.close()
+        if started is not None:
+            started.close()
         grader.close()
     return 1 if internal else 0
 
@@ -711,4 +726,4 @@ def main(args):
     """Entry point of ``python -m dlcourse grade`` (args from dlcourse.__main__); returns the exit code."""
     return grade(args.submissions, args.out, jobs=args.jobs, timeout=args.timeout, assignment=args.assignment,
                  learner_pattern=args.learner_pattern, regrade=args.regrade, exercise_timeout=args.exercise_timeout,
-                 scheduler=args.scheduler)
+                 scheduler=args.scheduler, cluster=getattr(args, "cluster", None))

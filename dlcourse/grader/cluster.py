@@ -1,4 +1,9 @@
-"""``grade ... --scheduler tcp://HOST:PORT``: each submission a task on a Dask cluster (the ``dask`` extra).
+"""``grade ... --scheduler tcp://HOST:PORT`` or ``--cluster PRESET``: each submission a task on a Dask cluster.
+
+``--scheduler`` joins a cluster the instructor started; ``--cluster`` starts one for the run and stops it after
+(``PRESETS``): ``local:N`` (N worker processes on this machine), ``ssh:HOST,HOST,...`` (Dask's SSHCluster: the
+first host runs the scheduler, every host a worker), ``slurm:N`` and ``pbs:N`` (N batch jobs through
+dask-jobqueue, configured by its ``jobqueue.slurm.*``/``jobqueue.pbs.*`` settings: queue, cores, memory).
 
 Dask does the scheduling, the retries and the recovery from a lost worker; this module only says what one
 task is. Here, on the instructor's machine, every submission is matched and read (``read_regular_file``: the
@@ -60,6 +65,54 @@ def connect(scheduler):
         return Client(scheduler, timeout="30s")
     except (OSError, TimeoutError) as error:
         raise ClusterUnavailable(f"cannot reach the Dask scheduler at {scheduler} ({error})") from None
+
+
+PRESETS = {
+    "local": "local:N, N worker processes of one thread on this machine (the dask extra)",
+    "ssh": "ssh:HOST,HOST,..., the first host runs the scheduler and every host a worker (needs asyncssh)",
+    "slurm": "slurm:N, N Slurm jobs, each a worker (needs dask-jobqueue and its jobqueue.slurm settings)",
+    "pbs": "pbs:N, N PBS jobs, each a worker (needs dask-jobqueue and its jobqueue.pbs settings)",
+}
+
+
+def parse_preset(preset):
+    """("local", 4) for "local:4", ("ssh", ["a", "b"]) for "ssh:a,b"; ClusterUnavailable naming the forms."""
+    kind, _, rest = str(preset).partition(":")
+    forms = "; ".join(PRESETS.values())
+    if kind not in PRESETS or not rest:
+        raise ClusterUnavailable(f"--cluster {preset!r} is not a preset; expected one of: {forms}")
+    if kind == "ssh":
+        hosts = [host.strip() for host in rest.split(",") if host.strip()]
+        if not hosts:
+            raise ClusterUnavailable(f"--cluster {preset!r}: expected {PRESETS['ssh']}")
+        return kind, hosts
+    if not rest.isdigit() or int(rest) < 1:
+        raise ClusterUnavailable(f"--cluster {preset!r}: N must be a whole number of at least 1; expected "
+                                 f"{PRESETS[kind]}")
+    return kind, int(rest)
+
+
+def start_cluster(preset):
+    """A running Dask cluster for ``preset`` (see PRESETS); the caller closes it after the run."""
+    kind, size = parse_preset(preset)
+    try:
+        if kind == "local":
+            from distributed import LocalCluster
+            return LocalCluster(n_workers=size, threads_per_worker=1, processes=True, dashboard_address=None)
+        if kind == "ssh":
+            from distributed import SSHCluster
+            return SSHCluster([size[0], *size], worker_options={"nthreads": 1},
+                              scheduler_options={"dashboard_address": None})
+        import dask_jobqueue
+        cluster = (dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster)()
+        cluster.scale(jobs=size)
+        return cluster
+    except ImportError as error:
+        needs = {"local": "dlcourse[dask]", "ssh": "dlcourse[dask] asyncssh", "slurm": "dlcourse[dask] dask-jobqueue",
+                 "pbs": "dlcourse[dask] dask-jobqueue"}[kind]
+        raise ClusterUnavailable(f"--cluster {preset}: {error}; pip install {needs}") from None
+    except (OSError, ValueError, RuntimeError) as error:
+        raise ClusterUnavailable(f"--cluster {preset}: could not start the cluster ({error})") from None
 
 
 def _mismatch(record, expected):
