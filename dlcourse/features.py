@@ -4,7 +4,8 @@ A feature transform maps an image (or a point) to a vector on which a linear cla
 
 - ``polar_features``: (x, y) -> (r, θ), which makes two concentric rings linearly separable;
 - ``hue_histogram``: the share of pixels in each hue bin, the colour content of an image;
-- ``hog_cell_histograms`` / ``hog_features``: histograms of oriented gradients over small cells, the edges;
+- ``hog_cell_histograms`` / ``hog_block_normalise`` / ``hog_features``: histograms of oriented gradients
+  over small cells, the edges, normalised per overlapping block of cells;
 - ``kmeans`` / ``bag_of_words``: a codebook of "visual words" from random patches, and a histogram of the
   words in each image.
 
@@ -104,6 +105,23 @@ def sample_photos(shrink=2):
     return photos
 
 
+def grid_patches(image, patch_size):
+    """Cut an image into non-overlapping patch_size × patch_size squares, row by row from the top-left corner.
+
+    image: (H, W) or (H, W, C). Returns (H // patch_size, W // patch_size, patch_size, patch_size[, C]):
+    patches[i, j] is image[i·p:(i+1)·p, j·p:(j+1)·p]; the pixels beyond the last whole square are left out.
+    No two patches share a pixel, so a patch set aside for testing has no pixel in common with the others.
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or min(image.shape[:2]) < patch_size:
+        raise ValueError(f"grid_patches: expected an image (H, W) or (H, W, C) of at least {patch_size} × "
+                         f"{patch_size} pixels, got shape {image.shape}")
+    rows, cols = image.shape[0] // patch_size, image.shape[1] // patch_size
+    cut = image[:rows * patch_size, :cols * patch_size]
+    squares = cut.reshape(rows, patch_size, cols, patch_size, *image.shape[2:])
+    return np.swapaxes(squares, 1, 2)
+
+
 # ---------------------------------------------------------------- HOG
 
 def image_gradients(image):
@@ -144,16 +162,58 @@ def hog_cell_histograms(image, cell_size=8, n_bins=9):
     return votes.reshape(rows, cell_size, cols, cell_size, n_bins).sum(axis=(1, 3))
 
 
-def hog_features(images, cell_size=4, n_bins=9, eps=1e-8):
-    """HOG descriptors of a batch of grey images (N, H, W) or (N, 1, H, W): (N, cells · n_bins).
+BLOCK_NORMS = ("L2", "L2-Hys")
 
-    The cell histograms of each image are concatenated and divided by their L2 norm, so the descriptor
-    does not depend on the image's contrast.
+
+def hog_block_normalise(cell_histograms, block_size=2, block_norm="L2-Hys", clip=0.2, eps=1e-5):
+    """Dalal and Triggs' block normalisation: overlapping blocks of cells, each normalised on its own.
+
+    cell_histograms: (rows, cols, n_bins), from ``hog_cell_histograms``. A block is block_size × block_size
+    neighbouring cells; blocks start at every cell (stride one cell), so they overlap and every inner cell
+    appears in block_size² blocks. Each block's histograms, concatenated into v (block_size² · n_bins), become
+
+    - ``"L2"``: v / √(‖v‖² + eps²);
+    - ``"L2-Hys"`` (Dalal and Triggs' choice): the L2 result clipped at ``clip`` (0.2), then L2-normalised
+      again, so that no single strong edge dominates a block.
+
+    Scaling the image inside a block's region by a factor leaves that block unchanged (up to eps): the
+    descriptor no longer depends on local contrast or illumination. The same formulas as scikit-image's
+    ``hog(..., block_norm=...)``. Returns (rows − block_size + 1, cols − block_size + 1, block_size² · n_bins).
     """
-    images = np.asarray(images, dtype=np.float64)
-    if images.ndim == 4:
-        images = images[:, 0]
-    out = np.stack([hog_cell_histograms(image, cell_size, n_bins).reshape(-1) for image in images])
+    cell_histograms = np.asarray(cell_histograms, dtype=np.float64)
+    if cell_histograms.ndim != 3:
+        raise ValueError("hog_block_normalise: expected cell histograms (rows, cols, n_bins), "
+                         f"got shape {cell_histograms.shape}")
+    rows, cols, n_bins = cell_histograms.shape
+    if not 1 <= block_size <= min(rows, cols):
+        raise ValueError(f"hog_block_normalise: block_size must be between 1 and {min(rows, cols)} for "
+                         f"{rows} × {cols} cells, got {block_size}")
+    if block_norm not in BLOCK_NORMS:
+        raise ValueError(f"hog_block_normalise: block_norm must be one of {BLOCK_NORMS}, got {block_norm!r}")
+    windows = np.lib.stride_tricks.sliding_window_view(cell_histograms, (block_size, block_size), axis=(0, 1))
+    # windows: (rows', cols', n_bins, block, block) -> one vector per block, cells row by row, bins inside
+    blocks = windows.transpose(0, 1, 3, 4, 2).reshape(rows - block_size + 1, cols - block_size + 1, -1)
+    blocks = blocks / np.sqrt(np.sum(blocks ** 2, axis=-1, keepdims=True) + eps ** 2)
+    if block_norm == "L2-Hys":
+        blocks = np.minimum(blocks, clip)
+        blocks = blocks / np.sqrt(np.sum(blocks ** 2, axis=-1, keepdims=True) + eps ** 2)
+    return blocks
+
+
+def hog_features(images, cell_size=4, n_bins=9, eps=1e-8, block_size=None, block_norm="L2-Hys"):
+    """HOG descriptors of a batch of grey images (N, H, W) or (N, 1, H, W).
+
+    ``block_size=None`` (the default): the cell histograms of each image are concatenated and divided by
+    their L2 norm, one norm for the whole image, so the descriptor does not depend on the image's overall
+    contrast: (N, cells · n_bins). With ``block_size=b``: Dalal and Triggs' block normalisation
+    (``hog_block_normalise`` with ``block_norm``), each block of b × b cells normalised on its own, the
+    blocks concatenated: (N, blocks · b² · n_bins); the descriptor then does not depend on local contrast.
+    """
+    images = _grey_batch(images, "hog_features")
+    cells = [hog_cell_histograms(image, cell_size, n_bins) for image in images]
+    if block_size is not None:
+        return np.stack([hog_block_normalise(c, block_size, block_norm).reshape(-1) for c in cells])
+    out = np.stack([c.reshape(-1) for c in cells])
     return out / (np.linalg.norm(out, axis=1, keepdims=True) + eps)
 
 

@@ -68,6 +68,17 @@ def test_sample_photos_are_the_bundled_jpegs():
     assert histogram.argmax() in (5, 6) and histogram[5:7].sum() > 0.5
 
 
+def test_grid_patches_cut_non_overlapping_squares():
+    image = np.arange(7 * 10 * 3).reshape(7, 10, 3)
+    patches = features.grid_patches(image, 3)
+    assert patches.shape == (2, 3, 3, 3, 3)                 # 7 // 3 rows, 10 // 3 columns of 3 × 3 squares
+    np.testing.assert_array_equal(patches[1, 2], image[3:6, 6:9])
+    assert len(np.unique(patches[..., 0])) == patches[..., 0].size   # no pixel appears twice
+    np.testing.assert_array_equal(features.grid_patches(image[..., 0], 5)[0, 1], image[:5, 5:10, 0])
+    with pytest.raises(ValueError, match=r"at least 8 × 8 pixels, got shape \(7, 10, 3\)"):
+        features.grid_patches(image, 8)
+
+
 def test_image_gradients_are_zero_on_the_border():
     image = np.arange(20.0).reshape(4, 5) ** 1.5
     gx, gy = features.image_gradients(image)
@@ -104,6 +115,65 @@ def test_hog_features_are_unit_vectors():
     assert descriptors.shape == (5, 2 * 2 * 9)
     np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0)
     np.testing.assert_allclose(features.hog_features(images * 3, 4, 9), descriptors)  # contrast does not matter
+
+
+def test_hog_block_normalise_l2_and_l2_hys_by_hand():
+    cells = np.zeros((2, 2, 2))
+    cells[0, 0] = [4.0, 1.0]
+    cells[0, 1] = [1.0, 1.0]
+    cells[1, 0] = [1.0, 0.0]                      # block vector, cells row by row: [4, 1, 1, 1, 1, 0, 0, 0]
+    l2 = features.hog_block_normalise(cells, block_size=2, block_norm="L2")
+    assert l2.shape == (1, 1, 8)
+    np.testing.assert_allclose(l2[0, 0], np.array([4, 1, 1, 1, 1, 0, 0, 0]) / np.sqrt(20), rtol=1e-9)
+    # L2-Hys: 4/√20 = 0.894 and 1/√20 = 0.224 are both clipped to 0.2, so the five votes end up equal, 1/√5
+    hys = features.hog_block_normalise(cells, block_size=2)
+    np.testing.assert_allclose(hys[0, 0], np.array([1, 1, 1, 1, 1, 0, 0, 0]) / np.sqrt(5), rtol=1e-9)
+    np.testing.assert_allclose(features.hog_block_normalise(np.zeros((2, 2, 2)), 2), 0.0)  # eps: no 0/0
+
+
+def test_hog_blocks_overlap_by_one_cell():
+    cells = np.random.default_rng(5).uniform(size=(4, 5, 3))
+    blocks = features.hog_block_normalise(cells, block_size=2, block_norm="L2", eps=0.0)
+    assert blocks.shape == (3, 4, 2 * 2 * 3)
+    expected = np.concatenate([cells[1, 2], cells[1, 3], cells[2, 2], cells[2, 3]])  # block (1, 2)
+    np.testing.assert_allclose(blocks[1, 2], expected / np.linalg.norm(expected), rtol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(blocks, axis=-1), 1.0, rtol=1e-12)
+    assert features.hog_block_normalise(cells, block_size=3).shape == (2, 3, 27)
+
+
+def test_block_normalisation_ignores_a_local_change_of_contrast():
+    image = np.random.default_rng(6).uniform(size=(32, 32))
+    shaded = image.copy()
+    shaded[:, 16:] /= 3                           # the right half in a shadow: its gradients are divided by 3
+    cells, shaded_cells = (features.hog_cell_histograms(im, 4, 9) for im in (image, shaded))
+    # cells 0-2 see only the left half, cells 5-7 only the right half; cells 3 and 4 straddle the border
+    np.testing.assert_allclose(shaded_cells[:, 5:], cells[:, 5:] / 3, rtol=1e-12)
+    for norm in features.BLOCK_NORMS:
+        blocks = features.hog_block_normalise(cells, 2, norm)
+        shaded_blocks = features.hog_block_normalise(shaded_cells, 2, norm)
+        np.testing.assert_allclose(shaded_blocks[:, :2], blocks[:, :2], rtol=1e-12)
+        np.testing.assert_allclose(shaded_blocks[:, 5:], blocks[:, 5:], rtol=1e-8)   # unchanged up to eps
+        assert np.abs(shaded_blocks[:, 3] - blocks[:, 3]).max() > 0.05              # the border blocks change
+    # one norm for the whole image cannot undo a change in half of it
+    whole, shaded_whole = features.hog_features(np.stack([image, shaded]), 4, 9)
+    assert np.abs(whole - shaded_whole).max() > 0.05
+
+
+def test_hog_features_with_blocks():
+    images = np.random.default_rng(7).uniform(size=(3, 1, 16, 16))
+    descriptors = features.hog_features(images, cell_size=4, n_bins=9, block_size=2)
+    assert descriptors.shape == (3, 3 * 3 * 2 * 2 * 9)
+    np.testing.assert_allclose(descriptors[1], features.hog_block_normalise(
+        features.hog_cell_histograms(images[1, 0], 4, 9), 2, "L2-Hys").reshape(-1))
+    np.testing.assert_allclose(np.linalg.norm(descriptors.reshape(3, 9, 36), axis=-1), 1.0, rtol=1e-9)
+    l2 = features.hog_features(images, 4, 9, block_size=2, block_norm="L2")
+    np.testing.assert_allclose(np.linalg.norm(l2.reshape(3, 9, 36), axis=-1), 1.0, rtol=1e-9)
+    with pytest.raises(ValueError, match=r"block_norm must be one of \('L2', 'L2-Hys'\), got 'L1'"):
+        features.hog_features(images, 4, 9, block_size=2, block_norm="L1")
+    with pytest.raises(ValueError, match=r"block_size must be between 1 and 4 for 4 × 4 cells, got 5"):
+        features.hog_features(images, 4, 9, block_size=5)
+    with pytest.raises(ValueError, match=r"expected cell histograms \(rows, cols, n_bins\), got shape \(4, 9\)"):
+        features.hog_block_normalise(np.zeros((4, 9)))
 
 
 def test_draw_hog_draws_one_line_per_cell_with_gradients():
