@@ -1,13 +1,15 @@
 """The lectures' experiment helpers: several seeds side by side equal one training per seed; the ravine of lecture 06."""
+import warnings
+
 import numpy as np
 import pytest
 
 from dlcourse import data
-from dlcourse.experiments import train_seeds
+from dlcourse.experiments import fit_one_hidden_layer, train_seeds
 from dlcourse.gradcheck import numerical_gradient
-from dlcourse.layers import Affine, ReLU, Sigmoid, SoftmaxWithLoss
+from dlcourse.layers import Affine, BatchNorm, LeakyReLU, ReLU, Sigmoid, SoftmaxWithLoss
 from dlcourse.network import Sequential
-from dlcourse.optim import SGD
+from dlcourse.optim import SGD, Adam
 from dlcourse.ravine import LEARNING_RATE_GRID, final_value, ravine, tune_learning_rate
 from dlcourse.seeds import Run, train_runs
 from dlcourse.training import train
@@ -82,3 +84,69 @@ def test_tuning_picks_a_stable_rate_and_rejects_diverging_ones():
     best, results = tune_learning_rate(surface, "SGD", steps=100)
     assert best < 1.0 and results[best] == min(results.values()) and best in LEARNING_RATE_GRID
     assert np.isfinite(results[best])
+
+
+@pytest.mark.parametrize("activation, layer", [("sigmoid", Sigmoid), ("Leaky ReLU", lambda: LeakyReLU(0.1))])
+def test_train_seeds_with_batchnorm_is_sequential_with_batchnorm_layers(digits, activation, layer):
+    X, t, X_val, t_val = digits
+    sizes, stds = [64, 16, 12, 10], [0.3, 0.4, 0.5]
+    runs = train_seeds(sizes, activation, stds, X, t, X_val, t_val, seeds=[3], epochs=3, batch_size=20,
+                       learning_rate=0.5, batchnorm=True)
+    rng = np.random.default_rng(3)
+    W1, W2, W3 = [rng.standard_normal((m, n)) * std for m, n, std in zip(sizes[:-1], sizes[1:], stds)]
+    net = Sequential([Affine(W1, np.zeros(16)), BatchNorm(np.ones(16), np.zeros(16)), layer(),
+                      Affine(W2, np.zeros(12)), BatchNorm(np.ones(12), np.zeros(12)), layer(),
+                      Affine(W3, np.zeros(10))])
+    history = train(net, SGD(0.5), X, t, X_val, t_val, epochs=3, batch_size=20, seed=3, progress=False)
+    np.testing.assert_allclose(runs.val_accuracy[0], history["val_acc"])
+    np.testing.assert_allclose(runs.train_loss[0], history["step_loss"], rtol=1e-10)
+    np.testing.assert_allclose(runs.weights[0][0], net.layers[0].params["W"], rtol=1e-9, atol=1e-12)
+    for norm, batchnorm in zip(runs.batchnorm, (net.layers[1], net.layers[4])):
+        np.testing.assert_allclose(norm.gamma[0, 0], batchnorm.params["gamma"], rtol=1e-9)
+        np.testing.assert_allclose(norm.beta[0, 0], batchnorm.params["beta"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(norm.running_mean[0, 0], batchnorm.running_mean, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(norm.running_var[0, 0], batchnorm.running_var, rtol=1e-9)
+    assert runs.val_accuracy[0, -1] > 0.3      # it learned something: 10 classes, chance is 0.1
+
+
+def test_a_diverging_seed_stops_quietly_and_leaves_the_others_alone(digits):
+    X, t, _, _ = digits
+    sizes, stds = [64, 100, 100, 10], [np.sqrt(2 / 64), np.sqrt(2 / 100), np.sqrt(1 / 100)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no overflow warning reaches a notebook
+        runs = train_seeds(sizes, "Leaky ReLU", stds, X, t, seeds=[0, 1], epochs=3, learning_rate=2.0)
+    finite = np.isfinite(runs.train_loss)
+    assert runs.train_loss.shape == (2, 3 * 4) and finite[0].all() and not finite[1, -1]
+    assert np.all(np.isinf(runs.train_loss[1][np.argmin(finite[1]):]))   # once diverged, always inf
+    alone = train_seeds(sizes, "Leaky ReLU", stds, X, t, seeds=[0], epochs=3, learning_rate=2.0)
+    np.testing.assert_allclose(runs.train_loss[0], alone.train_loss[0], rtol=1e-12)
+    np.testing.assert_allclose(runs.weights[0][0], alone.weights[0][0], rtol=1e-12)
+
+
+def test_fit_one_hidden_layer_is_sequential_with_adam():
+    x = np.linspace(-1, 1, 40)[:, None]
+    t = np.sin(3 * x)
+    fits = fit_one_hidden_layer(x, t, width=8, seeds=[2, 5], steps=50, learning_rate=0.01)
+    rng = np.random.default_rng(5)
+    W1 = rng.standard_normal((1, 8)) * np.sqrt(2.0)
+    b1 = -rng.uniform(-1.0, 1.0, 8) * W1[0]
+    net = Sequential([Affine(W1, b1), ReLU(), Affine(rng.standard_normal((8, 1)) * np.sqrt(1 / 8), np.zeros(1))])
+    optimizer = Adam(0.01)
+    for _ in range(50):
+        dout = (net.forward(x) - t) / len(x)
+        for layer in reversed(net.layers):
+            dout = layer.backward(dout)
+        optimizer.update(net.params, net.grads)
+    np.testing.assert_allclose(fits.predict(x)[1], net.forward(x), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fits.rms_error[1], np.sqrt(np.mean((net.forward(x) - t) ** 2)), rtol=1e-9)
+
+
+def test_fit_one_hidden_layer_fits_better_with_more_units_and_checks_shapes():
+    x = np.linspace(-1, 1, 100)[:, None]
+    t = np.sin(3 * x) + 0.5 * np.sin(8 * x)
+    errors = [fit_one_hidden_layer(x, t, width, steps=300).rms_error.mean() for width in (1, 8, 32)]
+    assert errors[0] > 0.4 and errors[0] > errors[1] > errors[2] and errors[2] < 0.15
+    with pytest.raises(ValueError, match=r"x and t must both be \(N, 1\), got x \(100,\) and t \(100, 1\)"):
+        fit_one_hidden_layer(x[:, 0], t, width=4)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        fit_one_hidden_layer(x, t, width=4, activation="softplus")
