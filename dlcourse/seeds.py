@@ -6,7 +6,8 @@ mini-batch SGD side by side: the weights of all runs are stacked on a first axis
 one batched matrix product per layer instead of R small ones. Each run draws its random numbers exactly as
 ``dlcourse.training.train`` would (batch order and augmentation from ``default_rng(seed)``, dropout masks
 from the network's own ``Dropout`` layers), so a run equals ``train(mlp(sizes, dropout, seed), SGD(lr), ...)``
-up to round-off; with ``weight_decay`` λ every weight matrix's gradient gets + λ·W before the step.
+up to round-off; with ``weight_decay`` λ every weight matrix's gradient gets + λ·W before the step. A run's
+own ``lr`` (a random search tries one per run) replaces the ``lr`` given to ``train_runs``.
 """
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ from .widgets.overfitting import mlp
 @dataclass
 class Run:
     """One training: its seed, dropout rate, L2 strength λ, ``augment(xb, rng) -> xb`` (or None), and whether
-    to measure every epoch (``curves=True``) or only the last ``last`` epochs (faster; enough for a summary)."""
+    to measure every epoch (``curves=True``) or only the last ``last`` epochs (faster; enough for a summary);
+    ``lr`` None trains with the learning rate given to ``train_runs``."""
 
     seed: int = 0
     dropout: float = 0.0
@@ -28,6 +30,7 @@ class Run:
     augment: object = None
     curves: bool = True
     last: int = 5
+    lr: float = None
 
 
 def _accuracy_and_loss(weights, biases, X, t):
@@ -61,6 +64,7 @@ def train_runs(sizes, runs, X_train, t_train, X_val, t_val, epochs=60, batch_siz
     weights = [np.stack([a[k].params["W"] for a in affines]) for k in range(len(sizes) - 1)]   # (R, D, M)
     biases = [np.stack([a[k].params["b"] for a in affines]) for k in range(len(sizes) - 1)]    # (R, M)
     decay = np.array([run.weight_decay for run in runs])[:, None, None]
+    rates = np.array([lr if run.lr is None else run.lr for run in runs])[:, None, None]           # (R, 1, 1)
     rngs = [np.random.default_rng(run.seed) for run in runs]
     histories = [History() for _ in runs]
     n, n_runs = len(X_train), len(runs)
@@ -96,8 +100,8 @@ def train_runs(sizes, runs, X_train, t_train, X_val, t_val, epochs=60, batch_siz
                 grad_b = dout.sum(axis=1)
                 if k > 0:
                     dout = dout @ weights[k].transpose(0, 2, 1)
-                weights[k] -= lr * grad_W
-                biases[k] -= lr * grad_b
+                weights[k] -= rates * grad_W
+                biases[k] -= rates[:, 0] * grad_b
         measured = [r for r, run in enumerate(runs) if run.curves or epoch >= epochs - run.last]
         if not measured:
             continue

@@ -37,6 +37,16 @@ def test_runs_side_by_side_equal_one_training_each(digits):
     assert len(together[2][0]["val_acc"]) == 2  # only the last two epochs measured
 
 
+def test_a_run_with_its_own_learning_rate_equals_a_training_at_that_rate(digits):
+    X, t, X_val, t_val = digits
+    runs = [Run(seed=0, lr=0.02), Run(seed=1), Run(seed=2, lr=0.3, weight_decay=0.001)]
+    together = train_runs((64, 16, 10), runs, X, t, X_val, t_val, epochs=3, batch_size=20, lr=0.1)
+    for run, (history, _) in zip(runs, together):
+        (alone, _), = train_runs((64, 16, 10), [Run(seed=run.seed, weight_decay=run.weight_decay)], X, t, X_val,
+                                 t_val, epochs=3, batch_size=20, lr=0.1 if run.lr is None else run.lr)
+        np.testing.assert_allclose(history["val_loss"], alone["val_loss"], rtol=1e-10)
+
+
 def test_seeds_are_independent_of_each_other(digits):
     X, t, X_val, t_val = digits
     stds = [np.sqrt(2 / 64), np.sqrt(1 / 16)]
