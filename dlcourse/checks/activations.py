@@ -6,13 +6,6 @@ import numpy as np
 
 from .core import Case, Exercise, Mistake, Unsupported, chained, compare, register, require
 
-# library objects that would hand over an answer while a notebook is graded (dlcourse.grader hides them)
-HIDE_WHILE_GRADING = {
-    "layer_gradient_norms": ("widgets.activations.layer_statistics", "widgets.activations.draw_gradient_norms"),
-    "batchnorm": ("layers.BatchNorm", "naive.BatchNorm"),
-}
-
-
 # ---------------------------------------------------------------- references
 
 def _leaky_relu_forward(x, alpha):
@@ -107,6 +100,8 @@ register(Exercise(
                 "at exactly x == 0 the task takes the slope alpha: pass dout only where x > 0, alpha * dout where x "
                 "<= 0"),
     ],
+    # PReLU with one slope for every unit is Leaky ReLU
+    hides=("functions.leaky_relu", "layers.LeakyReLU", "layers.PReLU", "naive.LeakyReLU", "naive.PReLU"),
 ))
 
 
@@ -176,6 +171,7 @@ register(Exercise(
                 "at exactly x == 0 the task takes the slope alpha: dx = dout only where x > 0, alpha * dout where x "
                 "<= 0"),
     ],
+    hides=("functions.leaky_relu", "layers.PReLU", "naive.PReLU"),  # leaky_relu broadcasts a slope per unit
 ))
 
 
@@ -380,6 +376,7 @@ register(Exercise(
                 "dgamma and dbeta are SUMS over the batch, not means: the 1/N of the loss is already inside dout"),
     ],
     compare=_compare_batchnorm,
+    hides=("layers.BatchNorm", "naive.BatchNorm"),
 ))
 
 
@@ -526,4 +523,5 @@ register(Exercise(
                 "the sigmoid's derivative is h·(1 − h) with h the output you already have: do not apply the "
                 "sigmoid to h again"),
     ],
+    hides=("widgets.activations.draw_gradient_norms", "widgets.activations.layer_statistics"),
 ))

@@ -198,6 +198,7 @@ register(Exercise(
                                                                    db=lambda dout: dout.sum(axis=0) / len(dout)),
                 "do not divide by N in the affine layer: dout already carries the 1/N of the averaged loss"),
     ],
+    hides=("layers.Affine", "naive.Affine", "widgets.gradient_descent.linear_scores"),
 ))
 
 
@@ -243,6 +244,7 @@ register(Exercise(
                 "at exactly x == 0 the gradient must be 0 too: zero dout where x <= 0 (mask = x > 0), "
                 "not only where x < 0"),
     ],
+    hides=("layers.LeakyReLU", "layers.PReLU", "layers.ReLU", "naive.LeakyReLU", "naive.PReLU", "naive.ReLU"),
 ))
 
 
@@ -283,6 +285,7 @@ register(Exercise(
         Mistake("minus sign", lambda dout, y: -dout * y * (1 - y),
                 "σ is increasing, so dx has the sign of dout: dout * y * (1 - y) with no minus"),
     ],
+    hides=("layers.Sigmoid", "naive.Sigmoid"),
 ))
 
 
@@ -354,6 +357,7 @@ register(Exercise(
                 "dx[np.arange(N), t] -= 1", raises=("IndexError",)),
     ],
     atol=1e-9,
+    hides=("layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss"),
 ))
 
 
@@ -427,4 +431,5 @@ register(Exercise(
                 "the ReLU mask comes from the forward pass, the pre-activation a = X·W1 + b1 > 0, not from the "
                 "sign of the gradient dh"),
     ],
+    hides=("gradcheck.check_layer", "gradcheck.numerical_gradient", "network.Sequential"),
 ))

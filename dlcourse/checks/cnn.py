@@ -8,18 +8,6 @@ import numpy as np
 
 from .core import Case, Exercise, Mistake, default_call, register, require
 
-# library objects that would hand over an answer while a notebook is graded (dlcourse.grader hides them; functions
-# named like an exercised one, layers.im2col or layers.conv_output_size, are swapped for the learner's own anyway)
-HIDE_WHILE_GRADING = {
-    "conv_output_size": ("fast_layers._output_size",),
-    "conv2d_naive": ("fast_layers.conv_forward_fast",),
-    "im2col": ("fast_layers.im2col_batch_last", "fast_layers.batch_last_to_rows"),
-    "conv2d_backward": ("layers.col2im", "fast_layers.col2im_batch_last", "fast_layers.conv_backward_fast"),
-    "maxpool": ("fast_layers.max_pool_forward_fast", "fast_layers.max_pool_backward_fast",
-                "fast_layers.max_pool_argmax"),
-}
-
-
 # ---------------------------------------------------------------- references
 
 def _conv_output_size(input_size, filter_size, stride=1, pad=0):
@@ -224,6 +212,7 @@ register(Exercise(
                 "so use floor division //"),
         *_wrong_defaults(_conv_output_size, "conv_output_size(input_size, filter_size, stride=1, pad=0)"),
     ],
+    hides=("fast_layers._output_size", "layers.conv_output_size"),
 ))
 
 
@@ -307,6 +296,7 @@ register(Exercise(
                 "an output size from / is a float, which cannot be an array shape: use integer division, "
                 "(H + 2·pad − FH) // stride + 1", raises=("TypeError",)),
     ],
+    hides=("fast_layers.conv_forward_fast", "layers.Conv2d", "naive.Conv2d", "widgets.cnn.feature_map"),
 ))
 
 
@@ -372,6 +362,7 @@ register(Exercise(
                 "the book's col array is (N, C, FH, FW, OH, OW): transpose it to (N, OH, OW, C, FH, FW), "
                 ".transpose(0, 4, 5, 1, 2, 3), before reshaping to (N·OH·OW, C·FH·FW)"),
     ],
+    hides=("fast_layers.batch_last_to_rows", "fast_layers.im2col_batch_last", "layers.im2col"),
 ))
 
 
@@ -463,6 +454,8 @@ register(Exercise(
                 "dx_pad[:, :, pad:pad + H, pad:pad + W]"),
     ],
     rtol=1e-6, atol=1e-8,
+    hides=("fast_layers.col2im_batch_last", "fast_layers.conv_backward_fast", "layers.Conv2d", "layers.col2im",
+           "naive.Conv2d"),
 ))
 
 
@@ -587,6 +580,8 @@ register(Exercise(
                 "window (i, j) of the backward pass starts at row i·stride and column j·stride, as in the forward "
                 "pass"),
     ],
+    hides=("fast_layers.max_pool_argmax", "fast_layers.max_pool_backward_fast", "fast_layers.max_pool_forward_fast",
+           "layers.MaxPool2d", "naive.MaxPool2d"),
 ))
 
 
@@ -632,4 +627,5 @@ register(Exercise(
         Mistake("affine biases forgotten", {"count_affine_parameters": lambda n_in, n_out: n_in * n_out},
                 "a fully connected layer has n_in·n_out weights PLUS n_out biases"),
     ],
+    hides=(),
 ))

@@ -478,11 +478,15 @@ class Exercise:
     from x, stride and pad ...); tests hold every public and hidden case to it, so a case never blames a
     right answer for the case's own inconsistency. boundaries: {what: predicate(case)}, the edge inputs the
     task names (x == 0 at a kink, ties, default arguments ...); tests check that some case covers each.
+
+    hides: dotted names of the library objects whose output gives this exercise's answer away
+    ("functions.softmax", "layers.SoftmaxWithLoss"); the grader hides them while the exercise's notebook is
+    graded, and tests/test_hides.py checks that no other public library object computes the reference's output.
     """
 
     def __init__(self, name, functions, reference, public, hidden=None, mistakes=(), points=1, rtol=1e-6,
                  atol=1e-9, n_hidden_self_check=3, value=False, success=None, compare=None, contract=None,
-                 boundaries=None, judged_part=None):
+                 boundaries=None, judged_part=None, hides=()):
         if isinstance(functions, str):
             functions = (functions,)
         self.name, self.functions, self.points = name, tuple(functions), points
@@ -500,6 +504,7 @@ class Exercise:
         # {function: part(plain output) -> what is judged}: e.g. only ``out`` of a forward pass's (out, cache), the
         # cache being the learner's own business
         self.judged_part = dict(judged_part or {})
+        self.hides = tuple(hides)
 
     def _part(self, case, value):
         part = self.judged_part.get(case.function)

@@ -7,15 +7,6 @@ import numpy as np
 
 from .core import Case, Exercise, Mistake, register, require
 
-# library helpers that would hand over an answer while a notebook is graded (dlcourse.grader hides them; functions
-# named like an exercised one, features.hue_histogram or features.kmeans_step, are swapped for the learner's own)
-HIDE_WHILE_GRADING = {
-    "hue_histogram": ("features.rgb_to_hue",),
-    "hog_cell_histograms": ("features.image_gradients", "features.gradient_orientation", "features.hog_features"),
-    "kmeans_step": ("features.squared_distances", "features.kmeans"),
-}
-
-
 # ---------------------------------------------------------------- references
 
 def _polar_features(X):
@@ -159,6 +150,7 @@ register(Exercise(
                 "give θ as np.arctan2 returns it, in (−π, π]: points below the x-axis have negative angles "
                 "(do not map them into [0, 2π))"),
     ],
+    hides=("features.polar_features",),
 ))
 
 
@@ -223,6 +215,7 @@ register(Exercise(
                 "the last axis is (R, G, B) in that order: image[..., 0] is red"),
     ],
     atol=1e-9,
+    hides=("features.hue_histogram", "features.rgb_to_hue"),
 ))
 
 
@@ -244,7 +237,8 @@ def _hog_ceil_cells(image, cell_size, n_bins):
     h = -(-image.shape[0] // cell_size) * cell_size
     w = -(-image.shape[1] // cell_size) * cell_size
     gx, gy = _gradients(image)
-    grow = lambda a: np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])))
+    def grow(a):
+        return np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])))
     return _hog_from(grow(gx), grow(gy), cell_size, n_bins)
 
 
@@ -301,6 +295,8 @@ register(Exercise(
                 "each pixel votes with its gradient magnitude √(gx² + gy²), not with gx² + gy²"),
     ],
     atol=1e-9,
+    hides=("features.gradient_orientation", "features.hog_cell_histograms", "features.hog_features",
+           "features.image_gradients"),
 ))
 
 
@@ -385,4 +381,5 @@ register(Exercise(
         Mistake("centres not moved", lambda X, C: (_kmeans_step(X, C)[0], np.asarray(C, dtype=np.float64)),
                 "after assigning, move every centre to the mean of its points"),
     ],
+    hides=("features.kmeans", "features.kmeans_step", "features.squared_distances"),
 ))

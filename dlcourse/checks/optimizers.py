@@ -122,6 +122,7 @@ register(Exercise(
         Mistake("old velocity returned", lambda w, dw, v, lr, mu: (w + mu * v - lr * dw, v),
                 "return the NEW velocity v = momentum·v − lr·dw as the state, not the one you were given"),
     ],
+    hides=("optim.Momentum",),
 ))
 
 
@@ -157,6 +158,7 @@ register(Exercise(
                                                                                 mu * v - lr * dw),
                 "the Nesterov step is w_new = w + momentum·v_new − lr·dw: keep the − lr·dw after the look-ahead"),
     ],
+    hides=("optim.Nesterov",),
 ))
 
 
@@ -200,6 +202,7 @@ register(Exercise(
                 "step against the gradient: w_new = w − lr·dw / (√h_new + ε)"),
         *_eps_ignored(_adagrad_update, "adagrad_update"),
     ],
+    hides=("optim.AdaGrad",),
 ))
 
 
@@ -254,6 +257,7 @@ register(Exercise(
                                                                 r * h + (1 - r) * dw),
                 "h is a moving average of the SQUARED gradient: h_new = decay_rate·h + (1 − decay_rate)·dw²"),
     ],
+    hides=("optim.RMSProp",),
 ))
 
 
@@ -334,4 +338,5 @@ register(Exercise(
         Mistake("|dw| in v", _adam_abs,
                 "v averages the SQUARED gradient: v_new = beta2·v + (1 − beta2)·dw², not |dw|"),
     ],
+    hides=("optim.Adam",),
 ))

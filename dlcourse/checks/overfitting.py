@@ -155,6 +155,7 @@ register(Exercise(
                                             "dropout_backward": lambda d, r, u, train: d * (u >= r) / (1 - r)},
                 "in evaluation mode (train=False) dropout does nothing: return x (and dout) unchanged, no mask"),
     ],
+    hides=("layers.Dropout", "naive.Dropout"),
 ))
 
 
@@ -205,6 +206,7 @@ register(Exercise(
                 "every image gets its own shift: draw all of them at once, rng.integers(-max_shift, max_shift + 1, "
                 "size=(N, 2))"),
     ],
+    hides=("data.random_shift",),
 ))
 
 
@@ -257,4 +259,5 @@ register(Exercise(
                 "the gradient of (weight_decay / 2)·Σ W² is weight_decay·W: the 2 from the derivative of W² cancels "
                 "the 1/2"),
     ],
+    hides=(),
 ))

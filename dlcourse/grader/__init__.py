@@ -55,15 +55,16 @@ The answer key is out of reach
 The child imports dlcourse from a per-assignment sanitized copy (``sandbox.build_library``) and nothing
 else of the course is mounted: no solutions/, exercises/, tests/, gradebook or other submission, and no
 dlcourse/checks/<lecture>.py (``dlcourse.checks`` there is a stand-in whose ``check`` does nothing, plus
-core.py, which holds no answers). In the copy, for the exercises of the assignment being graded:
-- a library function with an exercised function's name (``dlcourse.functions.softmax``) is a proxy that
+core.py, which holds no answers). In the copy, the library objects each exercise of the assignment declares
+in ``Exercise.hides`` (e.g. ``hides=("functions.softmax", "functions.log_softmax", "layers.SoftmaxWithLoss")``)
+are replaced:
+- a declared function named like an exercised function (``dlcourse.functions.softmax``) is a proxy that
   calls the LEARNER's own answer, registered once that exercise's cases have run (before: it raises). Course
   cells that use "the library's version" after an exercise therefore run with the learner's version, as the
   lecture promises they behave alike, and a correct submission behaves as in its self-check;
-- classes named after an exercised function (``Sigmoid`` for ``sigmoid``, ``Affine`` for
-  ``affine_forward``, ``Conv2d`` for ``conv_forward``, ``Momentum`` for ``momentum_update``) and the
-  objects listed in ``sandbox.ALSO_HIDDEN`` or in a checks module's ``HIDE_WHILE_GRADING = {exercise:
-  ("layers.SoftmaxWithLoss", ...)}`` (e.g. ``log_softmax`` for ``softmax``) raise when used.
+- every other declared object (``layers.Sigmoid`` for ``sigmoid_backward``, ``functions.log_softmax`` for
+  ``softmax``) raises when used. tests/test_hides.py checks that each declared name exists and that no
+  undeclared public library object computes an exercise's reference output on its public cases.
 Third-party libraries in site-packages (scipy.special.softmax ...) stay importable: using a library is not
 reading the answer key.
 
@@ -221,17 +222,12 @@ class Grader:
         from ..checks import _load_all
         _load_all()
         self.load(slugs)
-        extra = {}  # a checks module may list more library objects to hide: HIDE_WHILE_GRADING
-        for module in list(sys.modules.values()):
-            if getattr(module, "__name__", "").startswith("dlcourse.checks.") and hasattr(module, "HIDE_WHILE_GRADING"):
-                for name, dotted in module.HIDE_WHILE_GRADING.items():
-                    extra.setdefault(name, []).extend(dotted)
         self.workspace = self.workspace or Workspace(self.jobs)  # a cluster worker prepares again per assignment
         for slug in slugs:
             if slug in self.libraries:
                 continue
             assignment = self.assignments[slug]
-            hidden = hidden_objects([s.exercise for s in assignment.exercises if s.exercise is not None], extra)
+            hidden = hidden_objects([s.exercise for s in assignment.exercises if s.exercise is not None])
             self.libraries[slug] = self.workspace.library(slug, hidden)
         if not self.libraries:
             self.libraries[""] = self.workspace.library("", {})

@@ -10,7 +10,6 @@ records, how the process ended, its output). docs/grader-threat-model.md says wh
 import ast
 import json
 import os
-import re
 import secrets
 import selectors
 import shutil
@@ -40,75 +39,40 @@ def hard_memory_limit():
     limit is the backstop for what grows faster than the watchdog looks (every 0.2 s)."""
     return (MEMORY_MB << 20) + max(256 << 20, (MEMORY_MB << 20) // 4)
 
-# Library objects that give an exercise's answer away without sharing its name (see the package docstring).
-ALSO_HIDDEN = {
-    "softmax": ("functions.log_softmax", "layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss"),
-    "cross_entropy_error": ("layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss"),
-    "leaky_relu": ("functions.leaky_relu",),
-    "relu_backward": ("layers.LeakyReLU", "naive.LeakyReLU", "layers.PReLU", "naive.PReLU"),  # alpha = 0 is ReLU
-    "two_layer_net_gradients": ("network.Sequential", "gradcheck.numerical_gradient", "gradcheck.check_layer"),
-    "conv2d_naive": ("layers.Conv2d", "naive.Conv2d", "widgets.cnn.feature_map"),
-    "gradient_descent": ("optim.SGD", "widgets.gradient_descent.descent_path"),
-    "minibatch_indices": ("data.minibatches",),  # minibatches of np.arange(n) are the indices
-    "softmax_loss_and_grad": ("layers.SoftmaxWithLoss", "naive.SoftmaxWithLoss",
-                              "widgets.gradient_descent.softmax_loss_and_grads"),
-}
-_STEM = re.compile(r"^(.+?)_(forward|backward|update|step|layer|init|loss)$")
-
-
 class SandboxUnavailable(RuntimeError):
     """No way to run a sandbox on this machine (said at start, before any submission is graded)."""
 
 
 # ---------------------------------------------------------------- the sanitized library
 
-def _norm(name):
-    return name.lower().replace("_", "")
+def hidden_objects(exercises):
+    """{"module.name": (kind, exercise function, exercise)} for the library objects these exercises declare in
+    ``Exercise.hides``.
 
-
-def hidden_objects(exercises, extra=None):
-    """{"module.name": (kind, exercise function, exercise)} for the library objects hidden for these exercises.
-
-    kind "proxy": a library function with an exercised function's name; in the sandbox it calls the learner's
-    own answer (once that exercise's cases have run). kind "stub": raises when called or instantiated:
-    classes named after an exercised function (``Sigmoid`` for ``sigmoid``, ``Affine`` for ``affine_forward``,
-    ``Conv2d`` for ``conv_forward``), and the objects listed in ALSO_HIDDEN, ``extra`` and the checks
-    modules' HIDE_WHILE_GRADING dicts.
+    kind "proxy": a declared library function named like one of the exercise's own functions
+    (``functions.softmax`` for ``softmax``); in the sandbox it calls the learner's own answer once that
+    exercise's cases have run, so course cells that use the library's version after the exercise run with the
+    learner's. kind "stub": every other declared object; it raises when called or instantiated.
     """
-    functions, stems, listed = {}, {}, {}
-    for exercise in exercises:
-        for dotted in list(ALSO_HIDDEN.get(exercise.name, ())) + list((extra or {}).get(exercise.name, ())):
-            listed[dotted] = exercise.name
-        if exercise.value:
-            continue
-        for name in exercise.functions:
-            functions[name] = exercise.name
-            stems[_norm(name)] = (name, exercise.name)
-            match = _STEM.match(name)
-            if match:
-                stems.setdefault(_norm(match.group(1)), (name, exercise.name))
     found = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        module = _module_name(path)
-        if module is None:
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            name = getattr(node, "name", None)
-            if name is None:
-                continue
-            dotted = f"{module}.{name}"
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in functions:
-                found[dotted] = ("proxy", name, functions[name])
-            elif isinstance(node, ast.ClassDef) and (_norm(name) in stems or _norm(name).removesuffix("2d") in stems):
-                function, exercise = stems.get(_norm(name)) or stems[_norm(name).removesuffix("2d")]
-                found[dotted] = ("stub", function, exercise)
-            elif dotted in listed:
-                found[dotted] = ("stub", name, listed[dotted])
+    for exercise in exercises:
+        own = set() if exercise.value else set(exercise.functions)
+        for dotted in exercise.hides:
+            name = dotted.rsplit(".", 1)[-1]
+            if name in own and _is_function(dotted):
+                found[dotted] = ("proxy", name, exercise.name)
+            else:
+                found.setdefault(dotted, ("stub", name, exercise.name))
     return found
+
+
+def _is_function(dotted):
+    """True when the declared name is a top-level ``def`` of its module (a proxy keeps a function a function)."""
+    module, name = dotted.rsplit(".", 1)
+    path = PACKAGE.joinpath(*module.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name for node in tree.body)
 
 
 def _module_name(path):
