@@ -1,4 +1,4 @@
-"""Command line: python -m dlcourse {build, check, grade, site, slides, doctor}."""
+"""Command line: python -m dlcourse {build, check, grade, site, slides, doctor, release, ...}."""
 import argparse
 import sys
 
@@ -71,6 +71,12 @@ def main(argv=None):
 
     commands.add_parser("doctor", help="check the environment and say how to fix problems")
 
+    release = commands.add_parser("release", help="write what learners get: lectures, exercises, a learner wheel",
+                                  description="Write OUT/notebooks, OUT/exercises, OUT/dist/<the learner wheel> and "
+                                  "OUT/INSTALL.md. The wheel holds the learner's library and self-checks that judge "
+                                  "from stored data: no reference implementation, no solutions.")
+    release.add_argument("out", metavar="OUT", help="a new (or empty) folder to write the release to")
+
     _add_gradebook_commands(commands)
 
     args = parser.parse_args(argv)
@@ -109,6 +115,9 @@ def main(argv=None):
     if args.command == "doctor":
         from .doctor import main as doctor_main
         return doctor_main(args)
+    if args.command == "release":
+        from .release import main as release_main
+        return release_main(args)
     return 2
 
 

@@ -444,6 +444,66 @@ def structural_reason(expected, got, rtol, atol, path="output"):
     return f"{path}: the value is not right"
 
 
+@dataclass
+class CaseRule:
+    """A comparison that depends on the case: ``facts(case)`` -> plain data about the case (it may use the
+    reference), then ``rule(facts, expected, got, default)`` -> reason or None, ``rule`` being a function of this
+    module. A release stores each case's facts, so its self-check compares without the reference."""
+
+    facts: object
+    rule: object
+
+
+def tolerance_rule(facts, expected, got, default):
+    """facts None: the default comparison; (rtol, atol): a comparison with these tolerances."""
+    return default(expected, got) if facts is None else compare(expected, got, rtol=facts[0], atol=facts[1])
+
+
+def batches_rule(n, expected, got, default):
+    """The default comparison, plus a plain reason when the batches are not one pass over the indices 0..n-1."""
+    reason = default(expected, got)
+    if reason is None or not isinstance(got, (list, tuple)) or not all(isinstance(b, np.ndarray) for b in got):
+        return reason
+    seen = np.concatenate([b.ravel() for b in got]) if got else np.array([], dtype=np.int64)
+    if seen.dtype.kind in "iu" and not np.array_equal(np.sort(seen), np.arange(n)):
+        counts = np.bincount(seen[(seen >= 0) & (seen < n)], minlength=n)
+        return (reason + f"\n  the batches hold {len(seen)} indices, {int(np.sum(counts > 1))} of them repeated "
+                f"and {int(np.sum(counts == 0))} of 0..{n - 1} missing: one epoch must contain every index exactly "
+                "once (batches must not overlap)")
+    return reason
+
+
+def floored_loss_rule(facts, expected, got, default):
+    """facts None: the default comparison. Else {"least": bound, "pair": bool}: a true-class probability is exactly
+    0, so any floor up to 1e-4 is right: the loss (output, or output[0] of a (loss, gradient) pair whose gradient is
+    compared as usual) must be large and finite, at least ``least``."""
+    if facts is None:
+        return default(expected, got)
+    where, shown = "output", expected
+    if facts["pair"]:
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return default(expected, got)
+        reason = default(expected[1], got[1])
+        if reason:
+            return reason.replace("output", "output[1]", 1)
+        where, shown, got = "output[0]", expected[0], got[0]
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
+        got = float(got)  # a 0-d array is a number too
+    if isinstance(got, (int, float)) and not isinstance(got, bool) and np.isfinite(got) \
+            and got >= facts["least"] - 1e-9:
+        return None
+    return (f"{where}: a probability of 0 for the true class must give a large finite loss (at least "
+            f"{facts['least']:.4g} here, e.g. {shown:.4g} with a floor of 1e-300), got {got!r}")
+
+
+def out_of_pair(output):
+    """Only ``out`` of the forward's (out, cache) is judged: the cache is the answer's own business."""
+    if isinstance(output, (tuple, list)) and len(output) == 2:
+        return output[0]
+    kind = f"{type(output).__name__} of {len(output)}" if isinstance(output, (tuple, list)) else "a single value"
+    return Unsupported(f"{kind} instead of the pair (out, cache)")
+
+
 class CheckFailed(AssertionError):
     """Raised by a check cell; its message is the feedback.
 
@@ -548,9 +608,17 @@ class Exercise:
 
     def compare(self, case, expected, got):
         """Reason ``got`` is wrong, or None; a custom ``compare(case, expected, got, default)`` may relax it."""
+        def default(e, g):
+            return compare(e, g, self.rtol, self.atol)
+        if isinstance(self._compare, CaseRule):
+            return self._compare.rule(self.case_facts(case), expected, got, default)
         if self._compare is not None:
-            return self._compare(case, expected, got, lambda e, g: compare(e, g, self.rtol, self.atol))
-        return compare(expected, got, self.rtol, self.atol)
+            return self._compare(case, expected, got, default)
+        return default(expected, got)
+
+    def case_facts(self, case):
+        """What a CaseRule comparison knows about ``case`` (None without one)."""
+        return self._compare.facts(case) if isinstance(self._compare, CaseRule) else None
 
     def _mistake_output(self, mistake, case):
         implementation = mistake.implementation
