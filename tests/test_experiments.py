@@ -1,4 +1,4 @@
-"""The lectures' experiment helpers: several seeds side by side equal one training per seed; the ravine of lecture 06."""
+"""The lectures' experiment helpers: several seeds side by side equal one training each; the ravine of lecture 06."""
 import warnings
 
 import numpy as np
