@@ -73,7 +73,8 @@ def run_nbval(targets, workers=None):
     summary = next((line.strip() for line in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed)", line)),
                    output.strip().splitlines()[-1] if output.strip() else "")
     counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|errors?)", summary)}
-    return seconds, counts.get("passed", 0), counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0), \
+    failures = counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
+    return seconds, counts.get("passed", 0), failures, \
         peak[0], process.returncode, summary
 
 
@@ -137,7 +138,8 @@ def main(argv=None):
         path = ROOT / notebook
         figures = reported_figures(path) if path.exists() else []
         if not figures:
-            accuracy_rows.append([notebook, what, "not found" if path.exists() else "notebook missing", "", f"≥ {target:.1%}", ""])
+            accuracy_rows.append([notebook, what, "not found" if path.exists() else "notebook missing", "",
+                                  f"≥ {target:.1%}", ""])
             accuracy_missed.append(f"{what} (no figure)")
             continue
         # the last "test accuracy:" the notebook prints is its final model's
@@ -151,9 +153,11 @@ def main(argv=None):
 
     ran = [row for row in rows if row[1] != "missing"]
     verdicts = [
-        f"total {total:.0f} s for {len(ran)} notebooks (target ≤ {TOTAL:.0f} s: {'met' if total <= TOTAL else 'missed'})",
+        f"total {total:.0f} s for {len(ran)} notebooks "
+        f"(target ≤ {TOTAL:.0f} s: {'met' if total <= TOTAL else 'missed'})",
         f"slowest {max((float(r[1]), r[0]) for r in ran)[0]:.1f} s ({max((float(r[1]), r[0]) for r in ran)[1]})"
-        f" (target ≤ {PER_NOTEBOOK:.0f} s each: {'met' if not slow else 'missed by ' + ', '.join(slow)})" if ran else "",
+        f" (target ≤ {PER_NOTEBOOK:.0f} s each: {'met' if not slow else 'missed by ' + ', '.join(slow)})"
+        if ran else "",
         f"nbval: {'every notebook passed' if not failed else 'FAILED: ' + ', '.join(failed)}",
         f"peak memory of one notebook's process tree (pytest + kernel): {peak_all / 2 ** 20:.0f} MiB"
         if peak_all else "peak memory: psutil not available",

@@ -58,7 +58,8 @@ def validate(nb, name):
         if meta.get("solution"):
             if meta != {"solution": True, "grade": False, "locked": False, "grade_id": grade_id, "schema_version": 3}:
                 raise BuildError(f"{where}: answer cell metadata must be exactly "
-                                 f'{{"solution": true, "grade": false, "locked": false, "grade_id": ..., "schema_version": 3}}, got {meta}')
+                                 '{"solution": true, "grade": false, "locked": false, "grade_id": ..., '
+                                 f'"schema_version": 3}}, got {meta}')
             if BEGIN not in cell.source:
                 raise BuildError(f"{where}: answer cell {grade_id!r} has no {BEGIN} region")
             if grade_id not in registry:

@@ -1,5 +1,4 @@
 """The single-source builder: solutions/ -> exercises/."""
-import shutil
 import subprocess
 import sys
 from pathlib import Path

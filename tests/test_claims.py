@@ -19,7 +19,8 @@ def claims_in(path):
             continue
         source = "".join(cell["source"])
         try:
-            tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            python = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]  # magics
+            tree = ast.parse("\n".join(python))
         except SyntaxError:
             continue
         for node in ast.walk(tree):

@@ -37,7 +37,8 @@ def test_stubs_fail_every_check_and_nothing_else(path):
         elif is_answer_cell(cell):
             assert all(e["ename"] == "NotImplementedError" for e in raised), raised
         else:
-            assert not raised, f"{path.name}: cell {index} fails on the stubs: {raised[0]['ename']}: {raised[0]['evalue']}"
+            assert not raised, (f"{path.name}: cell {index} fails on the stubs: "
+                                f"{raised[0]['ename']}: {raised[0]['evalue']}")
     registered = exercises()
     for name, answer_index, _, points in found:
         assert name in registered and registered[name].points == points

@@ -102,10 +102,10 @@ def rows_of(out):
         assert next(csv.reader(handle)) == HEADER
     table = {}
     for submission, rows in Gradebook(out).rows.items():
-        for _, learner, assignment, exercise, points, max_points, status, feedback, copy in rows:
-            table.setdefault(submission, {})[exercise] = {"points": float(points), "max_points": float(max_points),
-                                                          "status": status, "feedback": feedback,
-                                                          "learner": learner, "assignment": assignment, "copy": copy}
+        for _, learner, assignment, exercise, points, max_points, status, feedback, copy_flag in rows:
+            table.setdefault(submission, {})[exercise] = {
+                "points": float(points), "max_points": float(max_points), "status": status, "feedback": feedback,
+                "learner": learner, "assignment": assignment, "copy": copy_flag}
     return table
 
 

@@ -33,7 +33,8 @@ def test_environment_yml_has_the_same_dependencies_as_pyproject():
         elif not entry.startswith(("python", "pip")) or entry.startswith("python-"):
             listed.update([_normalise(entry)])
     python = [e for e in env["dependencies"] if isinstance(e, str) and e.startswith("python")]
-    assert python == ["python" + project["requires-python"]] or python[0].replace(" ", "") == "python" + project["requires-python"]
+    wanted_python = "python" + project["requires-python"]
+    assert python == [wanted_python] or python[0].replace(" ", "") == wanted_python
     assert listed == wanted
 
 
@@ -70,3 +71,12 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "python3 course.py test" in readme and "python3 course.py lab" in readme
     assert "python3 course.py test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_code_follows_the_linter_rules():
+    """ruff with the project's own configuration ([tool.ruff] in pyproject.toml) finds nothing."""
+    pytest.importorskip("ruff", reason="ruff is in the test extra: pip install -e '.[test]'")
+    import subprocess
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

@@ -1,4 +1,5 @@
-"""Lecture 07's filter explorer: the feature map follows the chosen filter and image; the widget works without a front end."""
+"""Lecture 07's filter explorer: the feature map follows the chosen filter and image; the widget works without a
+front end."""
 import ipywidgets as widgets
 import numpy as np
 import pytest

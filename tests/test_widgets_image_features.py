@@ -51,7 +51,8 @@ def test_draw_hue_demo_follows_the_bins():
 
 def test_hog_explorer_without_front_end():
     explorer = HOGExplorer(_image(), cell_size=8, n_bins=9)
-    assert all(isinstance(s, widgets.IntSlider) and not s.continuous_update for s in (explorer.cell_size, explorer.n_bins))
+    sliders = (explorer.cell_size, explorer.n_bins)
+    assert all(isinstance(s, widgets.IntSlider) and not s.continuous_update for s in sliders)
     assert explorer.cell_size.description == "cell size"
     assert explorer.result.shape == (4, 6, 9)
     explorer.cell_size.value = 16

@@ -6,7 +6,8 @@ import pytest
 from dlcourse.data import load_digits
 from dlcourse.layers import Dropout
 from dlcourse.widgets import overfitting as module
-from dlcourse.widgets.overfitting import GapExplorer, RegularisationGrid, draw_network, flip_labels, mlp, noise_augmenter
+from dlcourse.widgets.overfitting import (GapExplorer, RegularisationGrid, draw_network, flip_labels, mlp,
+                                          noise_augmenter)
 
 matplotlib.use("Agg")
 

@@ -136,7 +136,8 @@ class HueExplorer(_Explorer):
         self.n_bins = widgets.IntSlider(value=int(n_bins), min=2, max=36, step=1, description="hue bins",
                                         continuous_update=False)
         self._setup([self.photo, self.n_bins],
-                    "HueExplorer: a dropdown for the photo and a slider for the hue bins (run the notebook to move them)",
+                    "HueExplorer: a dropdown for the photo and a slider for the hue bins "
+                    "(run the notebook to move them)",
                     [1.0, 1.3])
 
     def update(self, photo=None, n_bins=None):

@@ -20,7 +20,8 @@ COLORS = {"SGD": "tab:gray", "Momentum": "tab:blue", "Nesterov": "tab:cyan", "Ad
 
 @dataclass
 class Surface:
-    """f(w) and ∇f(w) for w of shape (2,) (f also takes (..., 2) grids), a start, the plot window, the learning rates."""
+    """f(w) and ∇f(w) for w of shape (2,) (f also takes (..., 2) grids), a start, the plot window, the learning
+    rates."""
 
     name: str
     f: object
@@ -72,7 +73,8 @@ def _wells_grad(w):
 
 SURFACES = {
     "elongated bowl": Surface(
-        "elongated bowl", _bowl, _bowl_grad, start=(-7.0, 2.0), xlim=(-8, 8), ylim=(-3, 3), minimum=(0.0, 0.0), steps=40,
+        "elongated bowl", _bowl, _bowl_grad, start=(-7.0, 2.0), xlim=(-8, 8), ylim=(-3, 3), minimum=(0.0, 0.0),
+        steps=40,
         # each optimiser's best rate of dlcourse.ravine's grid over these 40 steps (a test re-tunes them): a fixed
         # rate, good for one and poor for another, would decide the race by itself
         learning_rates={"SGD": 0.75, "Momentum": 0.056, "Nesterov": 0.56, "AdaGrad": 7.5, "RMSProp": 10.0,

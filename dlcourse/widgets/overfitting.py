@@ -152,7 +152,8 @@ class GapExplorer:
         chosen = grid.history(self.rate, self.strength)
         epochs = np.arange(1, len(chosen.train_acc) + 1)
         left.plot(epochs, base.train_acc, color="tab:blue", alpha=0.3, linewidth=1, label="train, no regularisation")
-        left.plot(epochs, base.val_acc, color="tab:orange", alpha=0.3, linewidth=1, label="validation, no regularisation")
+        left.plot(epochs, base.val_acc, color="tab:orange", alpha=0.3, linewidth=1,
+                  label="validation, no regularisation")
         left.plot(epochs, chosen.train_acc, color="tab:blue", linewidth=2, label="train")
         left.plot(epochs, chosen.val_acc, color="tab:orange", linewidth=2, label="validation")
         train_acc, val_acc, gap = grid.final(self.rate, self.strength)
