@@ -302,3 +302,28 @@ def test_every_glossary_term_appears_in_the_lectures_it_names():
             if code in texts and not any(phrase in texts[code] for phrase in phrases):
                 missing.append(f"{english!r} not in lecture {code}")
     assert missing == []
+
+
+def _list_lines_inside_inline_math(source):
+    """Lines of a Markdown cell that start like a list item ("+ x", "- x", "1. x") while an inline formula
+    ($...$) opened on an earlier line is still open: Markdown then makes a list and the formula stays TeX."""
+    text = re.sub(r"\$\$.*?\$\$", "", source, flags=re.S)
+    found, inside = [], False
+    for line in text.split("\n"):
+        if inside and re.match(r"\s*([-+*]|\d+\.)\s", line):
+            found.append(line)
+        if len(re.findall(r"(?<!\\)\$", re.sub(r"`[^`]*`", "", line))) % 2:
+            inside = not inside
+    return found
+
+
+def test_no_inline_formula_is_cut_by_a_list_marker():
+    assert _list_lines_inside_inline_math("and $a = b\n+ c$ as before") == ["+ c$ as before"]
+    assert _list_lines_inside_inline_math("and $a = b + c$\n+ an item") == []
+    broken = []
+    for path in sorted(NOTEBOOKS) + sorted((ROOT / "solutions").glob("*.ipynb")):
+        for number, cell in enumerate(nbformat.read(str(path), as_version=4).cells):
+            if cell.cell_type == "markdown":
+                broken += [f"{path.name}, cell {number}: {line[:60]!r}" for line in _list_lines_inside_inline_math(
+                    cell.source)]
+    assert broken == [], "start the formula on the line of the list marker, or move the operator up a line"
