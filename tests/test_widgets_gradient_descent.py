@@ -240,3 +240,28 @@ def test_every_mistake_fails_a_self_check_case_and_the_reference_passes_every_ca
             for case in exercise.cases(seed):
                 got, modified = run_case(case, {function: exercise.reference[function]})
                 assert not modified and exercise.compare(case, exercise.expected(case), got) is None, case.label
+
+
+def test_move_classifier_draws_what_draw_classifier_draws():
+    from dlcourse.widgets.gradient_descent import move_classifier
+
+    X, t = three_class_points()
+    W0, b0 = np.array([[1.0, 0.5, -1.0], [-1.0, 1.0, 0.5]]), np.array([0.5, 0.0, -0.5])
+    W1, b1 = np.array([[0.0, -1.7, 1.7], [0.0, -1.0, -1.0]]), np.array([0.2, 0.0, 0.0])  # w_0 = 0: no line 0
+    ax_moved, ax_fresh = _axes(1), _axes(1)
+    draw_classifier(ax_moved, X, t, W0, b0)
+    artists = list(ax_moved.get_children())
+    moved = move_classifier(ax_moved, X, t, W1, b1)
+    fresh = draw_classifier(ax_fresh, X, t, W1, b1)
+    assert list(ax_moved.get_children()) == artists  # nothing made again
+    assert moved["loss"] == fresh["loss"] and moved["accuracy"] == fresh["accuracy"]
+    assert np.array_equal(moved["regions"], fresh["regions"])
+    assert np.array_equal(ax_moved.images[0].get_array(), fresh["regions"])
+    assert ax_moved.get_title() == ax_fresh.get_title()
+    assert [a.get_visible() for a in ax_moved.lines] == [b.get_visible() for b in ax_fresh.lines] == [False, True, True]
+    assert [a.get_visible() for a in ax_moved.texts] == [b.get_visible() for b in ax_fresh.texts] == [False, True, True]
+    for a, b in zip(ax_moved.lines[1:], ax_fresh.lines[1:]):
+        assert np.allclose(a.get_xydata(), b.get_xydata())
+    for a, b in zip(ax_moved.texts[1:], ax_fresh.texts[1:]):
+        assert np.allclose(a.xy, b.xy) and np.allclose(a.get_position(), b.get_position())
+

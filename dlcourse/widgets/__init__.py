@@ -33,6 +33,27 @@ def panel(children, text):
     return _Panel(children)
 
 
+def animated_artists(figure):
+    """The visible animated artists of ``figure``, in ``figure.findobj``'s order, without creating any ticks.
+
+    ``findobj`` walks every Axis's ticks, and asking an Axis for them builds them (a few ms each time); the ticks
+    are never animated here, so only an Axis's label and offset text are looked at.
+    """
+    from matplotlib.axis import Axis
+
+    found = []
+
+    def walk(artist):
+        children = [artist.label, artist.offsetText] if isinstance(artist, Axis) else artist.get_children()
+        for child in children:
+            walk(child)
+            if child.get_animated() and child.get_visible():
+                found.append(child)
+
+    walk(figure)
+    return found
+
+
 class LiveFigure:
     """One matplotlib figure shown as a PNG output and replaced in place (``redraw``) after each change.
 
@@ -40,6 +61,10 @@ class LiveFigure:
     (``artist.set_animated(True)``) and calls ``redraw(moved_only=True)``: the rest is pasted from the last full
     rendering, and only the animated artists are drawn again (matplotlib's blitting), a few milliseconds instead
     of a few hundred. Before ``show()`` (tests, or a demo built outside a notebook) ``redraw`` only counts.
+
+    The figure's layout engine (constrained or tight) runs at the first full rendering only, then is frozen
+    (``set_layout_engine("none")``): the solver costs as much as the drawing, and a control changes what the
+    panels show, not where they are.
     """
 
     def __init__(self, figure, dpi=80):
@@ -64,7 +89,10 @@ class LiveFigure:
         else:
             canvas.draw()  # every artist but the animated ones
             self._background = canvas.copy_from_bbox(figure.bbox)
-        for artist in figure.findobj(lambda a: a.get_animated() and a.get_visible()):  # also ones made since
+            engine = figure.get_layout_engine()
+            if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
+                figure.set_layout_engine("none")  # the positions just computed stay
+        for artist in animated_artists(figure):  # also ones made since
             figure.draw_artist(artist)
         width, height = canvas.get_width_height()
         image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)

@@ -171,37 +171,83 @@ CLASS_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")
 EXTENT = (-3.5, 3.5, -3.0, 3.5)
 
 
-def draw_classifier(ax, X, t, W, b, loss="softmax", resolution=150):
-    """Decision regions of s = x·W + b, each class's line s_k = 0 with an arrow along w_k, the points.
-
-    Returns a dict: "loss" (the mean loss), "accuracy", "regions" (resolution × resolution class indices).
-    """
+def _classifier_values(X, t, W, b, loss, resolution):
+    """(loss, accuracy, regions) of s = x·W + b: what ``draw_classifier`` and ``move_classifier`` show."""
     W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
     value, _, _ = LOSSES[loss](W, b, X, t)
     x_min, x_max, y_min, y_max = EXTENT
     xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     regions = linear_scores(grid, W, b).argmax(axis=1).reshape(xx.shape)
+    accuracy = float(np.mean(linear_scores(X, W, b).argmax(axis=1) == t))
+    return value, accuracy, regions
+
+
+def _class_line(W, b, k):
+    """(ends (2, 2), foot, tip) of class k's line w·x + b_k = 0 and its arrow along w_k; None if w_k is 0."""
+    w = np.asarray(W, dtype=np.float64)[:, k]
+    norm = np.hypot(*w)
+    if norm <= 1e-9:
+        return None
+    foot = -float(b[k]) * w / norm ** 2  # the line's point closest to the origin
+    direction = np.array([-w[1], w[0]]) / norm
+    return np.array([foot - 10 * direction, foot + 10 * direction]), foot, foot + 0.6 * w / norm
+
+
+def _classifier_title(loss, value, accuracy, n):
+    return f"{loss} loss {value:.3f} · accuracy {int(round(accuracy * n))}/{n}"
+
+
+def draw_classifier(ax, X, t, W, b, loss="softmax", resolution=150):
+    """Decision regions of s = x·W + b, each class's line s_k = 0 with an arrow along w_k, the points.
+
+    Returns a dict: "loss" (the mean loss), "accuracy", "regions" (resolution × resolution class indices).
+    ``move_classifier`` moves what this draws to other weights without drawing again.
+    """
+    value, accuracy, regions = _classifier_values(X, t, W, b, loss, resolution)
+    x_min, x_max, y_min, y_max = EXTENT
     ax.imshow(regions, origin="lower", extent=EXTENT, aspect="auto", alpha=0.25, interpolation="nearest",
-              cmap=plt.matplotlib.colors.ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=2.5)
+              cmap=plt.matplotlib.colors.ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=2.5, gid="regions")
+    lines = [_class_line(W, b, k) for k in range(len(CLASS_COLOURS))]  # None: w_k is 0, drawn but hidden
+    lines = [(found, *(found if found is not None else (np.zeros((2, 2)), np.zeros(2), np.zeros(2))))
+             for found in lines]
+    # added in the order they are drawn (lines, then arrows, then points), so drawing them one by one over a
+    # saved background (LinearClassifierDemo) gives the same picture
+    for k, (found, ends, _, _) in enumerate(lines):
+        ax.plot(ends[:, 0], ends[:, 1], color=CLASS_COLOURS[k], linewidth=1.5, gid=f"line {k}",
+                visible=found is not None)
+    for k, (found, _, foot, tip) in enumerate(lines):
+        ax.annotate("", xy=tip, xytext=foot, arrowprops=dict(arrowstyle="->", color=CLASS_COLOURS[k], linewidth=1.5),
+                    gid=f"arrow {k}", visible=found is not None)
     for k, colour in enumerate(CLASS_COLOURS):
-        w = W[:, k]
-        norm = np.hypot(*w)
-        if norm > 1e-9:
-            # the line w·x + b_k = 0, drawn through its point closest to the origin
-            foot = -b[k] * w / norm ** 2
-            direction = np.array([-w[1], w[0]]) / norm
-            ends = np.array([foot - 10 * direction, foot + 10 * direction])
-            ax.plot(ends[:, 0], ends[:, 1], color=colour, linewidth=1.5)
-            ax.annotate("", xy=foot + 0.6 * w / norm, xytext=foot,
-                        arrowprops=dict(arrowstyle="->", color=colour, linewidth=1.5))
         members = t == k
         ax.scatter(X[members, 0], X[members, 1], color=colour, edgecolors="k", linewidths=0.5, s=30, zorder=3)
-    accuracy = float(np.mean(linear_scores(X, W, b).argmax(axis=1) == t))
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
     ax.set_aspect("equal")
-    ax.set_title(f"{loss} loss {value:.3f} · accuracy {int(round(accuracy * len(t)))}/{len(t)}", fontsize=10)
+    ax.set_title(_classifier_title(loss, value, accuracy, len(t)), fontsize=10)
+    return {"loss": value, "accuracy": accuracy, "regions": regions}
+
+
+def move_classifier(ax, X, t, W, b, loss="softmax", resolution=150):
+    """Move what ``draw_classifier`` drew on ``ax`` to these weights (same points); returns the same dict.
+
+    The regions, lines, arrows and title change in place: no artist or tick is made again, so a slider redraws
+    in a fraction of the time.
+    """
+    value, accuracy, regions = _classifier_values(X, t, W, b, loss, resolution)
+    found = {artist.get_gid(): artist for artist in (*ax.images, *ax.lines, *ax.texts) if artist.get_gid()}
+    found["regions"].set_data(regions)
+    for k in range(len(CLASS_COLOURS)):
+        line = _class_line(W, b, k)
+        found[f"line {k}"].set_visible(line is not None)
+        found[f"arrow {k}"].set_visible(line is not None)
+        if line is not None:
+            ends, foot, tip = line
+            found[f"line {k}"].set_data(ends[:, 0], ends[:, 1])
+            found[f"arrow {k}"].xy = tuple(tip)
+            found[f"arrow {k}"].set_position(tuple(foot))
+    ax.set_title(_classifier_title(loss, value, accuracy, len(t)), fontsize=10)
     return {"loss": value, "accuracy": accuracy, "regions": regions}
 
 
@@ -346,6 +392,7 @@ class LinearClassifierDemo:
         self.loss, self.learning_rate = loss, learning_rate
         self.history = [self.current_loss()]
         self.result = None
+        self._background_saved = False  # a full rendering without the moving artists, to draw them over
         self._controls = None
         self._syncing = False
         self.fig = None
@@ -363,19 +410,30 @@ class LinearClassifierDemo:
             self._weights_text = self.fig.text(0.5, 0.01, "", ha="center", fontsize=8)
             self.live.figure = self.fig
             self._laid_out = False
+            self._drawn_loss = None
         ax, ax_loss = self.axes
-        ax.clear()
-        ax_loss.clear()
-        self.result = draw_classifier(ax, self.X, self.t, self.W, self.b, self.loss)
-        ax_loss.plot(np.arange(len(self.history)), self.history, "-o", markersize=3)
-        ax_loss.set_xlabel("change (slider or step)")
-        ax_loss.set_ylabel(f"{self.loss} loss")
+        if self._drawn_loss == self.loss:  # the artists are there: moved in place (no artist or tick made again)
+            self.result = move_classifier(ax, self.X, self.t, self.W, self.b, self.loss)
+            self._history_line.set_data(np.arange(len(self.history)), self.history)
+            ax_loss.set_autoscale_on(True)
+            ax_loss.relim()
+            ax_loss.autoscale_view()
+        else:
+            ax.clear()
+            ax_loss.clear()
+            self.result = draw_classifier(ax, self.X, self.t, self.W, self.b, self.loss)
+            self._history_line, = ax_loss.plot(np.arange(len(self.history)), self.history, "-o", markersize=3)
+            ax_loss.set_xlabel("change (slider or step)")
+            ax_loss.set_ylabel(f"{self.loss} loss")
+            ax_loss.grid(alpha=0.3)
+            self._hint = ax_loss.text(0.5, 0.5,
+                                      "press step or move a slider:\nthe loss after every change appears here",
+                                      ha="center", va="center", transform=ax_loss.transAxes, color="grey")
+            self._drawn_loss = self.loss
         ax_loss.set_ylim(bottom=0)
-        ax_loss.grid(alpha=0.3)
-        ax_loss.set_title(f"the next step uses η = {self.learning_rate:g}", fontsize=10)
-        if len(self.history) == 1:
-            ax_loss.text(0.5, 0.5, "press step or move a slider:\nthe loss after every change appears here",
-                         ha="center", va="center", transform=ax_loss.transAxes, color="grey")
+        # y given: the title is not moved above top ticks (there are none), a search that costs a few ms
+        ax_loss.set_title(f"the next step uses η = {self.learning_rate:g}", fontsize=10, y=1.0)
+        self._hint.set_visible(len(self.history) == 1)
         self._weights_text.set_text("   ".join(
             f"w{k} = ({self.W[0, k]:.2f}, {self.W[1, k]:.2f}), b{k} = {self.b[k]:.2f}" for k in range(3)))
         if not self._laid_out:  # the layout once: it costs as much as the drawing
@@ -417,8 +475,20 @@ class LinearClassifierDemo:
         self._redraw()
 
     def _redraw(self):
+        """Send the figure of the current state. Once shown, a change redraws only what it can change (the
+        classifier panel's contents and title, the loss panel, the weights line) over the saved rest."""
         self.figure()
-        self.live.redraw()
+        ax, ax_loss = self.axes
+        moving = [*ax.images, *ax.lines, *ax.texts, *ax.collections, *ax.spines.values(), ax.title, ax_loss,
+                  self._weights_text]
+        for artist in moving:
+            artist.set_animated(True)  # only while it is sent: a static display of the figure() shows them all
+        try:
+            self.live.redraw(moved_only=self._background_saved)
+        finally:
+            for artist in moving:
+                artist.set_animated(False)
+        self._background_saved = self.live.handle is not None
 
     def _sync_sliders(self):
         if self._controls is None:
@@ -483,4 +553,5 @@ class LinearClassifierDemo:
     def show(self):
         """Display the controls, then the figure of the current state under them (updated in place)."""
         self.figure()
+        self._background_saved = False
         show_demo(self.controls(), self.live)
