@@ -76,3 +76,25 @@ def test_explorer_show_outside_a_notebook(capsys):
     assert "FilterExplorer" in capsys.readouterr().out
     explorer.filter.value = "sharpen"  # no display handle outside a notebook: updating must still work
     np.testing.assert_allclose(explorer.fmap, feature_map(np.eye(6), CLASSIC_FILTERS["sharpen"]))
+
+
+def test_draw_again_on_its_own_axes_gives_a_fresh_drawing():
+    """The explorer draws over its last drawing without clearing the Axes: the picture equals one on new Axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    rng = np.random.default_rng(0)
+    big, small = rng.random((20, 30)), rng.random((8, 8))
+    reused, fresh = Figure(), Figure()
+    axes = reused.subplots(1, 3)
+    draw(axes, big, CLASSIC_FILTERS["sharpen"])
+    FigureCanvasAgg(reused).draw()
+    ticks = axes[0].xaxis.majorTicks
+    draw(axes, small, CLASSIC_FILTERS["blur (3×3 mean)"], image_title="small")
+    draw(fresh.subplots(1, 3), small, CLASSIC_FILTERS["blur (3×3 mean)"], image_title="small")
+    assert axes[0].xaxis.majorTicks is ticks  # the Axes was not cleared
+    assert [len(ax.images) for ax in axes] == [1, 1, 1] and len(axes[1].texts) == 9
+    pictures = []
+    for figure in (reused, fresh):
+        FigureCanvasAgg(figure).draw()
+        pictures.append(np.asarray(figure.canvas.buffer_rgba()).copy())
+    assert np.array_equal(pictures[0], pictures[1])

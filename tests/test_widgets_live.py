@@ -83,3 +83,58 @@ def test_linear_classifier_demo_redrawn_in_place_sends_the_full_picture():
         change()
         assert_same_picture(demo.live)
     assert not any(artist.get_animated() for artist in demo.fig.findobj())  # a static display shows them all
+
+
+def test_image_feature_explorers_redrawn_in_part_send_the_full_picture():
+    from dlcourse.widgets.image_features import HOGExplorer, HueExplorer, draw_hog_demo, draw_hue_demo
+
+    rng = np.random.default_rng(0)
+    photos = {"noise": rng.uniform(size=(24, 32, 3)), "ramp": np.linspace(0, 1, 24 * 32 * 3).reshape(24, 32, 3)}
+    hue = HueExplorer(photos, n_bins=12)
+    hue.live.handle = KeepLast()
+    hue.update()
+    for control, value in ((hue.n_bins, 30), (hue.photo, "ramp"), (hue.n_bins, 5)):
+        control.value = value
+        assert_same_picture(hue.live)
+    fresh = Figure().subplots(1, 2)
+    assert np.array_equal(draw_hue_demo(fresh, photos["ramp"], 5), hue.result)
+    assert fresh[1].get_ylim() == hue.axes[1].get_ylim() and len(fresh[1].patches) == len(hue.axes[1].patches) == 5
+
+    image = rng.uniform(size=(48, 64))
+    hog = HOGExplorer(image, cell_size=8, n_bins=9)
+    hog.live.handle = KeepLast()
+    hog.update()
+    for control, value in ((hog.cell_size, 12), (hog.n_bins, 4)):
+        control.value = value
+        assert_same_picture(hog.live)
+    fresh = Figure().subplots(1, 2)
+    assert np.array_equal(draw_hog_demo(fresh, image, 12, 4), hog.result)
+    assert fresh[1].get_ylim() == hog.axes[1].get_ylim() and fresh[0].get_title() == hog.axes[0].get_title()
+    assert len(hog.axes[0].images) == len(hog.axes[0].collections) == len(hog.axes[0].patches) == 1
+
+
+def test_loss_explorer_moved_in_place_sends_the_full_picture():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from dlcourse.widgets.loss_functions import LossExplorer, draw
+
+    explorer = LossExplorer()
+    explorer.live.handle = KeepLast()
+    explorer.update()
+    for control, value in ((explorer.sliders[0], 3.0), (explorer.sliders[2], -6.0), (explorer.target, 1),
+                           (explorer.sliders[1], 0.5)):
+        control.value = value
+        assert_same_picture(explorer.live, tolerance=0)
+    # draw over its own last drawing (same true class) equals drawing on new axes
+    reused, fresh = Figure(figsize=(8, 3)), Figure(figsize=(8, 3))
+    axes = reused.subplots(1, 2)
+    draw(axes, [0.7, 1.3, 5.1, 2.2, 1.1], 2)
+    FigureCanvasAgg(reused).draw()
+    moved = draw(axes, [0.7, 1.3, -6.0, 2.2, 1.1], 2)
+    drawn = draw(fresh.subplots(1, 2), [0.7, 1.3, -6.0, 2.2, 1.1], 2)
+    assert moved["cross_entropy"] == drawn["cross_entropy"] and len(axes[0].texts) == 5
+    pictures = []
+    for figure in (reused, fresh):
+        FigureCanvasAgg(figure).draw()
+        pictures.append(np.asarray(figure.canvas.buffer_rgba()).copy())
+    assert np.array_equal(pictures[0], pictures[1])

@@ -70,6 +70,7 @@ class LiveFigure:
     def __init__(self, figure, dpi=80):
         self.figure, self.dpi, self.handle, self.redraws = figure, dpi, None, 0
         self._background = None
+        self._background_without_moving = False  # the saved background was rendered by redraw_moving
 
     def png(self, moved_only=False):
         """The current figure as a PNG image (an IPython Image)."""
@@ -89,6 +90,7 @@ class LiveFigure:
         else:
             canvas.draw()  # every artist but the animated ones
             self._background = canvas.copy_from_bbox(figure.bbox)
+            self._background_without_moving = False
             engine = figure.get_layout_engine()
             if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
                 figure.set_layout_engine("none")  # the positions just computed stay
@@ -111,6 +113,27 @@ class LiveFigure:
         self.redraws += 1
         if self.handle is not None:
             self.handle.update(self.png(moved_only))
+
+    def redraw_moving(self, moving, full=False):
+        """Send the figure again, where only the artists ``moving`` (Axes too) can have changed since the last call.
+
+        They are animated just while the figure is drawn (a static display of the figure still shows them): the
+        first call, or one with ``full`` (something else changed too), renders the rest without them and saves it;
+        the next calls paste that and draw nothing but ``moving`` over it.
+        """
+        self.redraws += 1
+        if self.handle is None:
+            return
+        moving = [artist for artist in moving if not artist.get_animated()]
+        for artist in moving:
+            artist.set_animated(True)
+        try:
+            image = self.png(moved_only=self._background_without_moving and not full)
+        finally:
+            for artist in moving:
+                artist.set_animated(False)
+        self._background_without_moving = True
+        self.handle.update(image)
 
 
 def coalesced(redraw):

@@ -48,9 +48,13 @@ def draw(axes, image, kernel, image_title="image", kernel_title="filter"):
     kernel = np.asarray(kernel, dtype=np.float64)
     fmap = feature_map(image, kernel)
     for ax in axes:
-        ax.clear()
-        ax.set_xticks([])
-        ax.set_yticks([])
+        if ax.get_xticks().size or ax.get_yticks().size or ax.lines or ax.collections or ax.patches:
+            ax.clear()  # a first drawing on these axes
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:  # drawn by draw before: its images and numbers go, the Axes stays (clearing it builds its ticks again)
+            for artist in (*ax.images, *ax.texts):
+                artist.remove()
     ax_image.imshow(image, cmap="gray_r" if np.shape(image)[0] <= 16 else "gray")
     ax_image.set_title(image_title, fontsize=10)
     limit = max(float(np.abs(kernel).max()), 1e-12)

@@ -392,7 +392,6 @@ class LinearClassifierDemo:
         self.loss, self.learning_rate = loss, learning_rate
         self.history = [self.current_loss()]
         self.result = None
-        self._background_saved = False  # a full rendering without the moving artists, to draw them over
         self._controls = None
         self._syncing = False
         self.fig = None
@@ -481,14 +480,7 @@ class LinearClassifierDemo:
         ax, ax_loss = self.axes
         moving = [*ax.images, *ax.lines, *ax.texts, *ax.collections, *ax.spines.values(), ax.title, ax_loss,
                   self._weights_text]
-        for artist in moving:
-            artist.set_animated(True)  # only while it is sent: a static display of the figure() shows them all
-        try:
-            self.live.redraw(moved_only=self._background_saved)
-        finally:
-            for artist in moving:
-                artist.set_animated(False)
-        self._background_saved = self.live.handle is not None
+        self.live.redraw_moving(moving)
 
     def _sync_sliders(self):
         if self._controls is None:
@@ -553,5 +545,4 @@ class LinearClassifierDemo:
     def show(self):
         """Display the controls, then the figure of the current state under them (updated in place)."""
         self.figure()
-        self._background_saved = False
         show_demo(self.controls(), self.live)

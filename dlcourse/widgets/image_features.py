@@ -15,11 +15,13 @@ from ..features import draw_hog, hog_cell_histograms, hue_colours, hue_histogram
 from . import LiveFigure, coalesced, panel, show_demo
 
 
-def draw_hog_demo(axes, image, cell_size=8, n_bins=9, cell=None):
+def draw_hog_demo(axes, image, cell_size=8, n_bins=9, cell=None, again=False):
     """Left: the grey image with every cell's dominant edge; right: the orientation histogram of one cell.
 
     image: (H, W) grey. ``cell`` = (row, column) of the cell whose histogram is shown (by default the cell
     with the strongest gradients). Returns the cell histograms (H // cell_size, W // cell_size, n_bins).
+    ``again``: the axes already show this demo for this image; only the edges, the square, the bars and the titles
+    are replaced (no Axes is cleared, so no tick is made again).
     """
     ax_image, ax_hist = axes
     histograms = hog_cell_histograms(image, cell_size, n_bins)
@@ -28,20 +30,28 @@ def draw_hog_demo(axes, image, cell_size=8, n_bins=9, cell=None):
     if cell is None:
         cell = np.unravel_index(histograms.sum(axis=-1).argmax(), histograms.shape[:2])
     i, j = (int(v) for v in cell)
-    ax_image.clear()
+    if again:
+        for artist in (*ax_image.images, *ax_image.collections, *ax_image.patches, *ax_hist.patches):
+            artist.remove()
+    else:
+        ax_image.clear()
+        ax_hist.clear()
     draw_hog(ax_image, image, histograms, cell_size)
     ax_image.add_patch(_square(j * cell_size - 0.5, i * cell_size - 0.5, cell_size))
     rows, cols = histograms.shape[:2]
     ax_image.set_title(f"dominant edge of each of the {rows}×{cols} cells of {cell_size}×{cell_size} pixels",
                        fontsize=10)
-    ax_hist.clear()
     width = 180.0 / n_bins
     centres = (np.arange(n_bins) + 0.5) * width
     ax_hist.bar(centres, histograms[i, j], width=width * 0.9, color="tab:red")
-    ax_hist.set_xlim(0, 180)
-    ax_hist.set_xticks(np.arange(0, 181, 45))
-    ax_hist.set_xlabel("gradient orientation (degrees, mod 180)")
-    ax_hist.set_ylabel("sum of gradient magnitudes")
+    if again:
+        ax_hist.relim()
+        ax_hist.autoscale_view()
+    else:
+        ax_hist.set_xlim(0, 180)
+        ax_hist.set_xticks(np.arange(0, 181, 45))
+        ax_hist.set_xlabel("gradient orientation (degrees, mod 180)")
+        ax_hist.set_ylabel("sum of gradient magnitudes")
     ax_hist.set_title(f"histogram of cell ({i}, {j}) (yellow square), {n_bins} bins", fontsize=10)
     return histograms
 
@@ -52,22 +62,34 @@ def _square(x, y, size):
     return Rectangle((x, y), size, size, fill=False, edgecolor="gold", linewidth=2)
 
 
-def draw_hue_demo(axes, image, n_bins=12, min_saturation=0.0):
-    """Left: the colour image; right: its hue histogram, every bar in the colour of its bin. Returns the histogram."""
+def draw_hue_demo(axes, image, n_bins=12, min_saturation=0.0, again=False):
+    """Left: the colour image; right: its hue histogram, every bar in the colour of its bin. Returns the histogram.
+
+    ``again``: the axes already show this demo for this image; only the bars and the title are replaced (the image
+    stays, no Axes is cleared, so no tick is made again).
+    """
     ax_image, ax_hist = axes
     histogram = hue_histogram(image, n_bins, min_saturation=min_saturation)
-    ax_image.clear()
-    ax_image.imshow(np.clip(image, 0, 1))
-    ax_image.set_xticks([])
-    ax_image.set_yticks([])
-    ax_hist.clear()
+    if again:
+        for bar in ax_hist.patches:
+            bar.remove()
+    else:
+        ax_image.clear()
+        ax_image.imshow(np.clip(image, 0, 1))
+        ax_image.set_xticks([])
+        ax_image.set_yticks([])
+        ax_hist.clear()
     centres = (np.arange(n_bins) + 0.5) * 360.0 / n_bins
     ax_hist.bar(centres, histogram, width=360.0 / n_bins * 0.9, color=hue_colours(n_bins), edgecolor="black",
                 linewidth=0.5)
-    ax_hist.set_xlim(0, 360)
-    ax_hist.set_xticks(np.arange(0, 361, 60))
-    ax_hist.set_xlabel("hue (degrees): 0 red, 120 green, 240 blue")
-    ax_hist.set_ylabel("fraction of the pixels")
+    if again:
+        ax_hist.relim()
+        ax_hist.autoscale_view()
+    else:
+        ax_hist.set_xlim(0, 360)
+        ax_hist.set_xticks(np.arange(0, 361, 60))
+        ax_hist.set_xlabel("hue (degrees): 0 red, 120 green, 240 blue")
+        ax_hist.set_ylabel("fraction of the pixels")
     top = int(histogram.argmax())
     ax_hist.set_title(f"{n_bins} hue bins; the largest: {top * 360 / n_bins:.0f}–{(top + 1) * 360 / n_bins:.0f}° "
                       f"with {histogram[top]:.0%} of the pixels", fontsize=10)
@@ -95,8 +117,9 @@ class _Explorer:
         """The current figure as a PNG image (an IPython Image)."""
         return self.live.png()
 
-    def _refresh(self):
-        self.live.redraw()
+    def _refresh(self, moving, full):
+        """Send the figure: only ``moving`` drawn again over the saved rest, unless ``full``."""
+        self.live.redraw_moving(moving, full=full)
 
     def show(self):
         """Display the controls, then the figure of the current state (updated in place on every change)."""
@@ -121,8 +144,10 @@ class HOGExplorer(_Explorer):
         """Redraw for these values (by default the sliders'); returns the cell histograms."""
         cell_size = self.cell_size.value if cell_size is None else int(cell_size)
         n_bins = self.n_bins.value if n_bins is None else int(n_bins)
-        histograms = draw_hog_demo(self.axes, self.image, cell_size, n_bins)
-        self._refresh()
+        again = getattr(self, "result", None) is not None  # drawn before: the same image, so only redrawn in part
+        histograms = draw_hog_demo(self.axes, self.image, cell_size, n_bins, again=again)
+        ax_image, ax_hist = self.axes
+        self._refresh([*ax_image.collections, *ax_image.patches, ax_image.title, ax_hist], full=not again)
         return histograms
 
 
@@ -144,8 +169,10 @@ class HueExplorer(_Explorer):
         """Redraw for these values (by default the controls'); returns the hue histogram."""
         photo = self.photo.value if photo is None else photo
         n_bins = self.n_bins.value if n_bins is None else int(n_bins)
-        histogram = draw_hue_demo(self.axes, self.photos[photo], n_bins)
-        self._refresh()
+        again = getattr(self, "_drawn_photo", None) == photo  # the same photo: only the histogram is drawn again
+        histogram = draw_hue_demo(self.axes, self.photos[photo], n_bins, again=again)
+        self._drawn_photo = photo
+        self._refresh([self.axes[1]], full=not again)
         return histogram
 
 

@@ -46,6 +46,22 @@ def draw(axes, logits, target):
     y, p = values["probabilities"], values["p_true"]
     n_classes = len(y)
     classes = np.arange(n_classes)
+    top = max(4.0, values["cross_entropy"] * 1.15)
+    bars_title = f"softmax(z): probabilities (sum = {y.sum():.2f})"
+    curves_title = (f"p = {p:.3f}: cross-entropy {values['cross_entropy']:.3f}, "
+                    f"squared error {values['squared_error']:.3f}")
+    drawn = f"loss demo: class {target} of {n_classes}"
+    if ax_bars.get_gid() == drawn:  # drawn before for this class: bars, numbers, markers and titles move in place
+        for k, bar in enumerate(ax_bars.containers[0]):
+            bar.set_height(y[k])
+            ax_bars.texts[k].set_position((k, y[k] + 0.02))
+            ax_bars.texts[k].set_text(f"{y[k]:.2f}")
+        ax_bars.set_title(bars_title)
+        ax_curves.lines[1].set_data([p], [values["cross_entropy"]])
+        ax_curves.lines[2].set_data([p], [values["squared_error"]])
+        ax_curves.set_ylim(0, top)
+        ax_curves.set_title(curves_title, fontsize=10)
+        return values
 
     ax_bars.clear()
     colors = ["tab:orange" if k == target else "tab:blue" for k in classes]
@@ -57,8 +73,9 @@ def draw(axes, logits, target):
     ax_bars.set_xticks(classes, [f"{k + 1}" for k in classes])
     ax_bars.set_xlabel("class")
     ax_bars.set_ylim(0, 1.32)  # room for the legend above the tallest bar
-    ax_bars.set_title(f"softmax(z): probabilities (sum = {y.sum():.2f})")
+    ax_bars.set_title(bars_title)
     ax_bars.legend(loc="upper center", ncol=2, fontsize=8)
+    ax_bars.set_gid(drawn)
 
     ax_curves.clear()
     grid = np.linspace(1e-3, 1.0, 400)
@@ -69,13 +86,11 @@ def draw(axes, logits, target):
                            label="squared error (range for this p)")
     ax_curves.plot(p, values["cross_entropy"], "o", color="tab:red", markersize=8)
     ax_curves.plot(p, values["squared_error"], "s", color="tab:green", markersize=8)
-    top = max(4.0, values["cross_entropy"] * 1.15)
     ax_curves.set_ylim(0, top)
     ax_curves.set_xlim(0, 1)
     ax_curves.set_xlabel("p = probability of the true class")
     ax_curves.set_ylabel("loss")
-    ax_curves.set_title(f"p = {p:.3f}: cross-entropy {values['cross_entropy']:.3f}, "
-                        f"squared error {values['squared_error']:.3f}", fontsize=10)
+    ax_curves.set_title(curves_title, fontsize=10)
     ax_curves.legend(loc="upper right", fontsize=8)
     ax_curves.grid(alpha=0.3)
     return values
@@ -120,8 +135,9 @@ class LossExplorer:
         # what a logit moves is drawn over the saved rest: the bars panel's contents, the two markers and the titles;
         # a new true class or a taller loss axis changes the background, so then all is drawn again
         ax_bars, ax_curves = self.axes
+        # (and the loss panel's spines, drawn over its markers as in a full drawing)
         for artist in (*ax_bars.patches, *ax_bars.texts, ax_bars.get_legend(), ax_bars.title, ax_curves.title,
-                       *ax_curves.get_lines()[1:]):
+                       *ax_curves.get_lines()[1:], *ax_curves.spines.values()):
             artist.set_animated(True)
         background = (target, ax_curves.get_ylim())
         full, self._background = background != self._background, background
