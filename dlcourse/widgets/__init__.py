@@ -78,6 +78,7 @@ class LiveFigure:
 
         from IPython.display import Image
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.layout_engine import PlaceHolderLayoutEngine
         from PIL import Image as PILImage
 
         figure = self.figure
@@ -91,8 +92,7 @@ class LiveFigure:
             canvas.draw()  # every artist but the animated ones
             self._background = canvas.copy_from_bbox(figure.bbox)
             self._background_without_moving = False
-            engine = figure.get_layout_engine()
-            if engine is not None and type(engine).__name__ != "PlaceHolderLayoutEngine":
+            if not isinstance(figure.get_layout_engine(), (type(None), PlaceHolderLayoutEngine)):
                 figure.set_layout_engine("none")  # the positions just computed stay
         for artist in animated_artists(figure):  # also ones made since
             figure.draw_artist(artist)
