@@ -96,6 +96,11 @@ def draw_hue_demo(axes, image, n_bins=12, min_saturation=0.0, again=False):
     return histogram
 
 
+def _bars_and_y_axis(ax):
+    """What a new histogram changes on its Axes: the bars, the spines drawn over them, the y axis and the title."""
+    return [*ax.patches, *ax.spines.values(), ax.yaxis, ax.title]
+
+
 class _Explorer:
     """The machinery shared by both explorers: a figure, controls, a PNG output replaced on every change."""
 
@@ -146,8 +151,9 @@ class HOGExplorer(_Explorer):
         n_bins = self.n_bins.value if n_bins is None else int(n_bins)
         again = getattr(self, "result", None) is not None  # drawn before: the same image, so only redrawn in part
         histograms = draw_hog_demo(self.axes, self.image, cell_size, n_bins, again=again)
-        ax_image, ax_hist = self.axes
-        self._refresh([*ax_image.collections, *ax_image.patches, ax_image.title, ax_hist], full=not again)
+        ax_image, ax_hist = self.axes  # the edges, the square, the bars, the titles and the y axis change
+        self._refresh([*ax_image.collections, *ax_image.patches, ax_image.title, *_bars_and_y_axis(ax_hist)],
+                      full=not again)
         return histograms
 
 
@@ -172,7 +178,7 @@ class HueExplorer(_Explorer):
         again = getattr(self, "_drawn_photo", None) == photo  # the same photo: only the histogram is drawn again
         histogram = draw_hue_demo(self.axes, self.photos[photo], n_bins, again=again)
         self._drawn_photo = photo
-        self._refresh([self.axes[1]], full=not again)
+        self._refresh(_bars_and_y_axis(self.axes[1]), full=not again)  # the x axis stays as it is
         return histogram
 
 
