@@ -13,6 +13,7 @@ saved notebook) that every change replaces in place. The drawing is a plain func
 """
 from dataclasses import dataclass
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -227,6 +228,9 @@ def draw_classifier(ax, X, t, W, b, loss="softmax", resolution=150):
     ax.set_aspect("equal")
     ax.set_title(_classifier_title(loss, value, accuracy, len(t)), fontsize=10)
     return {"loss": value, "accuracy": accuracy, "regions": regions}
+
+
+_IMAGES_DRAWN_ALONE_AS_IN_FULL = tuple(int(part) for part in matplotlib.__version__.split(".")[:2]) >= (3, 11)
 
 
 def move_classifier(ax, X, t, W, b, loss="softmax", resolution=150):
@@ -478,9 +482,12 @@ class LinearClassifierDemo:
         classifier panel's contents and title, the loss panel, the weights line) over the saved rest."""
         self.figure()
         ax, ax_loss = self.axes
-        moving = [*ax.images, *ax.lines, *ax.texts, *ax.collections, *ax.spines.values(), ax.title, ax_loss,
+        # before matplotlib 3.11 an image drawn on its own (draw_artist) comes out unlike the same image in a full
+        # rendering: there the regions stay in the rendering, drawn again each time, and the rest moves over them
+        images = list(ax.images) if _IMAGES_DRAWN_ALONE_AS_IN_FULL else []
+        moving = [*images, *ax.lines, *ax.texts, *ax.collections, *ax.spines.values(), ax.title, ax_loss,
                   self._weights_text]
-        self.live.redraw_moving(moving)
+        self.live.redraw_moving(moving, full=not _IMAGES_DRAWN_ALONE_AS_IN_FULL)
 
     def _sync_sliders(self):
         if self._controls is None:
