@@ -11,10 +11,12 @@ Every run leaves its figures in test-artifacts/versions.json (ignored by git), w
   by uv's ``--resolution lowest-direct`` (uv itself is installed from the package index by pip), in
   ``.venv-oldest``; numpy's run-time SIMD dispatch is switched off there (``NPY_DISABLE_CPU_FEATURES``).
 - ``newest``: the newest Python found on this machine with the newest versions pip finds, in
-  ``.venv-newest``; BLAS runs with 2 threads there. The tests marked slow (browser, Dask, sandbox attacks,
-  wheels) are left out at this end: the README's test command already runs them with the newest versions
-  (on the machine's default Python), and what this end adds, another Python and another round-off, is what
-  the other tests and nbval compare. Give pytest arguments to choose otherwise.
+  ``.venv-newest``; BLAS runs with 2 threads there.
+
+The tests marked slow (browser, Dask, sandbox attacks, the hiding probe) run once, in the README's test command,
+with the newest versions; at both ends the other tests and nbval run, which is where another Python, other
+versions and another round-off show. The oldest end also runs the slow tests marked ``versions`` (they build and
+install wheels, which old setuptools and pip can break). Give pytest arguments to choose otherwise.
 
 Each perturbation changes floating-point round-off the way another machine does, so the saved outputs of the
 notebooks (compared by nbval) must not depend on it. Only the standard library is used here.
@@ -86,8 +88,8 @@ def run_end(name, pytest_args):
     changes = perturbation(perturb_name, python)
     print(f"   {versions}\n   perturbation: {perturb_name} {changes}", flush=True)
     started = time.monotonic()
-    if name == "newest" and not pytest_args:
-        pytest_args = ["-m", "not slow"]
+    if not pytest_args:
+        pytest_args = ["-m", "not slow or versions" if name == "oldest" else "not slow"]
     code = subprocess.call(course.test_command(python, pytest_args), cwd=ROOT,
                            env={**course.test_environment(), **changes})
     return {"name": name, "ok": code == 0, "python": interpreter, "versions": versions,

@@ -13,6 +13,9 @@ from dlcourse.__main__ import main
 from dlcourse.gradescope import find_notebooks, results_json, run
 from dlcourse.report import GradeRow, Status
 
+# wheels and installs: what old setuptools and pip break, so also run at the oldest end (.ci/versions.py)
+pytestmark = pytest.mark.versions
+
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "01_loss_functions"
 

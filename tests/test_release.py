@@ -30,6 +30,9 @@ from dlcourse.release import LEARNER_MODULES, learner_files, release, store
 from tests import catalogue
 from tests.test_catalogue_grader import answer_source
 
+# wheels and installs: what old setuptools and pip break, so also run at the oldest end (.ci/versions.py)
+pytestmark = pytest.mark.versions
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "01_loss_functions"  # the exercise notebook executed from the release
 
