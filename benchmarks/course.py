@@ -30,7 +30,9 @@ ACCURACY_TARGETS = [  # (notebook, what, target): the notebooks' own training ru
     ("notebooks/07_cnn.ipynb", "CNN", 0.985),
 ]
 ACCURACY = re.compile(r"test accuracy: ([0-9]*\.?[0-9]+)")
-TRAINING = re.compile(r"training took ([0-9]*\.?[0-9]+) ?s\b")
+TRAINING = re.compile(r"training(?: one \w+)? took ([0-9]*\.?[0-9]+) ?s\b")
+# a table over seeds: "test errors of 360  seed 0 ... mean ± std", then a row per model "CNN  9  10 ...  8.2 ± 1.5"
+SEED_TABLE = re.compile(r"test errors of (\d+)")
 
 
 def peak_rss(process, stop, result):
@@ -78,8 +80,10 @@ def run_nbval(targets, workers=None):
         peak[0], process.returncode, summary
 
 
-def reported_figures(path):
-    """[(cell number, test accuracy, training seconds or None)] from a notebook's saved text outputs."""
+def reported_figures(path, what=None):
+    """[(cell number, test accuracy, training seconds or None, how)] from a notebook's saved text outputs: each
+    "test accuracy: 0.975" line, and, for the model ``what``, the mean of its row in a table of test errors over
+    seeds (how: "mean of 5 seeds")."""
     found = []
     last_training = None
     for number, cell in enumerate(nbformat.read(str(path), as_version=4).cells, start=1):
@@ -91,8 +95,38 @@ def reported_figures(path):
         if trainings:
             last_training = float(trainings[-1])
         for accuracy in ACCURACY.findall(text):
-            found.append((number, float(accuracy), last_training))
+            found.append((number, float(accuracy), last_training, ""))
+        table_of = SEED_TABLE.search(text)
+        row = what and re.search(rf"^{re.escape(what)}\s+((?:\d+\s+)+)([0-9.]+) ± ", text, re.M)
+        if table_of and row:
+            seeds = len(row.group(1).split())
+            found.append((number, 1 - float(row.group(2)) / int(table_of.group(1)), last_training,
+                          f"mean of {seeds} seeds"))
     return found
+
+
+def accuracy_table():
+    """The rows of the accuracy table (notebook, model, accuracy, training seconds, target, verdict) and the
+    models that missed their target, from the notebooks' saved outputs."""
+    accuracy_rows, accuracy_missed = [], []
+    for notebook, what, target in ACCURACY_TARGETS:
+        path = ROOT / notebook
+        figures = reported_figures(path, what) if path.exists() else []
+        if not figures:
+            accuracy_rows.append([notebook, what, "not found" if path.exists() else "notebook missing", "",
+                                  f"≥ {target:.1%}", ""])
+            accuracy_missed.append(f"{what} (no figure)")
+            continue
+        # the last figure the notebook prints is its final model's
+        number, accuracy, seconds, how = figures[-1]
+        met = accuracy >= target
+        if not met:
+            accuracy_missed.append(what)
+        accuracy_rows.append([notebook, what, f"{accuracy:.1%} (cell {number}{', ' + how if how else ''})",
+                              f"{seconds:.1f}" if seconds is not None else "not printed", f"≥ {target:.1%}",
+                              "met" if met else "missed"])
+
+    return accuracy_rows, accuracy_missed
 
 
 def main(argv=None):
@@ -133,24 +167,7 @@ def main(argv=None):
         full = run_nbval(existing, workers=2)
         print(f"all at once, 2 workers: {full[0]:.1f} s, {full[5]}, peak {full[3] / 2 ** 20:.0f} MiB", flush=True)
 
-    accuracy_rows, accuracy_missed = [], []
-    for notebook, what, target in ACCURACY_TARGETS:
-        path = ROOT / notebook
-        figures = reported_figures(path) if path.exists() else []
-        if not figures:
-            accuracy_rows.append([notebook, what, "not found" if path.exists() else "notebook missing", "",
-                                  f"≥ {target:.1%}", ""])
-            accuracy_missed.append(f"{what} (no figure)")
-            continue
-        # the last "test accuracy:" the notebook prints is its final model's
-        number, accuracy, seconds = figures[-1]
-        met = accuracy >= target
-        if not met:
-            accuracy_missed.append(what)
-        accuracy_rows.append([notebook, what, f"{accuracy:.1%} (cell {number})",
-                              f"{seconds:.1f}" if seconds is not None else "not printed", f"≥ {target:.1%}",
-                              "met" if met else "missed"])
-
+    accuracy_rows, accuracy_missed = accuracy_table()
     ran = [row for row in rows if row[1] != "missing"]
     verdicts = [
         f"total {total:.0f} s for {len(ran)} notebooks "
