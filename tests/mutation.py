@@ -19,10 +19,13 @@ Otherwise it SURVIVES. The figure is killed / (killed + survived), the non-equiv
 """
 import argparse
 import ast
+import contextlib
 import copy
+import ctypes
 import math
 import signal
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +166,36 @@ def _on_alarm(signum, frame):
     raise _Timeout()
 
 
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise _Timeout in this thread after ``seconds``: by SIGALRM in the main thread; in another thread (older
+    pytest-xdist workers run tests in one), by an exception a timer sends to this thread."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.alarm(seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+        return
+    target, lock, state = threading.get_ident(), threading.Lock(), {"done": False}
+
+    def interrupt():
+        with lock:
+            if not state["done"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_Timeout))
+
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+        timer.cancel()
+
+
 def _load(exercise, source):
     """The exercised objects defined by an answer cell (a value exercise: the value itself)."""
     namespace = {"np": np, "numpy": np, "math": math}
@@ -173,17 +206,13 @@ def _load(exercise, source):
 def killed(mutant, seed):
     """True when the check rejects the mutant (or it cannot even run)."""
     exercise = exercises()[mutant.exercise]
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(TIME_LIMIT)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with _time_limit(TIME_LIMIT), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             functions = _load(mutant.exercise, mutant.source)
             return not evaluate(exercise, functions, seed=seed).passed
     except (Exception, _Timeout):
         return True
-    finally:
-        signal.alarm(0)
 
 
 def _without_defaults(case, function):
@@ -231,10 +260,8 @@ def probes(exercise_name, solution, seeds):
 
 def equivalent(mutant, solution, probe_cases):
     """True when the mutant returns what the solution returns on every probe."""
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(TIME_LIMIT * 3)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with _time_limit(TIME_LIMIT * 3), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             functions = _load(mutant.exercise, mutant.source)
             for case in probe_cases:
@@ -249,8 +276,6 @@ def equivalent(mutant, solution, probe_cases):
         return True
     except (Exception, _Timeout):
         return False
-    finally:
-        signal.alarm(0)
 
 
 def _close(a, b):
