@@ -800,6 +800,18 @@ def register(exercise):
     return exercise
 
 
+def judge(exercise, answers):
+    """What ``check(name, *answers)`` does once the exercise is found: print ✓ or raise CheckFailed."""
+    __tracebackhide__ = True
+    if len(answers) != len(exercise.functions):
+        raise TypeError(f"check({exercise.name!r}, ...) takes {len(exercise.functions)} answer(s): "
+                        f"{', '.join(exercise.functions)}; got {len(answers)}")
+    verdict = evaluate(exercise, dict(zip(exercise.functions, answers)))
+    if not verdict.passed:
+        raise CheckFailed(verdict.feedback) from None
+    print(verdict.feedback)
+
+
 def evaluate(exercise, functions, seed=None):
     """Run and judge in one process (a learner's self-check). Returns a Verdict."""
     results = []
